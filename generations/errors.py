@@ -1,0 +1,157 @@
+"""Upstream failures in words a marketer understands: what happened, what to change, and
+whether it cost money. Raw provider JSON never reaches a page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generations.seedance import SeedanceError
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    message: str
+    charged: str  # "no" | "maybe" | "yes"
+
+
+_BY_CODE = {
+    "InputTextSensitiveContentDetected": (
+        "The provider's content filter flagged the prompt. Rephrase it and try again.",
+        "no",
+    ),
+    "InputImageSensitiveContentDetected": (
+        "The provider's content filter flagged a reference image (often because it seems to "
+        "show a real person). Use a different image.",
+        "no",
+    ),
+    "InputVideoSensitiveContentDetected": (
+        "The provider's content filter flagged a reference video. Use a different video.",
+        "no",
+    ),
+    "InputAudioSensitiveContentDetected": (
+        "The provider's content filter flagged a reference audio clip. Use a different clip.",
+        "no",
+    ),
+    "OutputVideoSensitiveContentDetected": (
+        "The finished video was blocked by the provider's content filter. Try a different "
+        "prompt or seed.",
+        "no",
+    ),
+    "AuthenticationError": (
+        "The provider refused the studio's API key. An administrator needs to check "
+        "SEEDANCE_API_KEY.",
+        "no",
+    ),
+    "AccountOverdueError": (
+        "The provider account has run out of balance. An administrator needs to top it up.",
+        "no",
+    ),
+    "AccessDenied": ("The provider account may not use this model.", "no"),
+    "QuotaExceeded": ("The provider account reached its spending limit.", "no"),
+    "SetLimitExceeded": ("The provider account reached its spending limit.", "no"),
+    "InternalServiceError": (
+        "The provider failed while rendering this clip. Press Try again.",
+        "no",
+    ),
+    "task_not_exist": (
+        "The provider no longer knows this task (it may have been purged). Press Try again.",
+        "maybe",
+    ),
+}
+
+_BY_STATUS = {
+    401: "AuthenticationError",
+    403: "AccountOverdueError",
+}
+
+
+def _with_charge(message: str, charged: str) -> str:
+    tail = {
+        "no": "You were not charged.",
+        "maybe": "You may have been charged.",
+        "yes": "The provider may bill for this attempt.",
+    }[charged]
+    return f"{message} {tail}"
+
+
+def from_upstream_error(error: SeedanceError) -> Reason:
+    """A failure of the create or poll call."""
+    if error.maybe_accepted:
+        why = {
+            "timeout": "it did not answer in time",
+            "dropped": "the connection broke",
+            "malformed": "its reply was garbled",
+        }.get(error.kind, f"it answered with an error (HTTP {error.http_status})")
+        return Reason(
+            "unknown_outcome",
+            f"The provider may have accepted this request, but {why}. It was not resent, to "
+            "avoid a double charge. Check the provider's dashboard, or press Try again.",
+            "maybe",
+        )
+    code = error.code if error.code in _BY_CODE else _BY_STATUS.get(error.http_status or 0, "")
+    if code:
+        message, charged = _BY_CODE[code]
+        return Reason(code, _with_charge(message, charged), charged)
+    if error.kind == "rate_limited":
+        return Reason(
+            "rate_limited",
+            _with_charge("The provider kept rate-limiting us. Try again in a few minutes.", "no"),
+            "no",
+        )
+    if error.kind in {"connect", "unavailable"}:
+        return Reason(
+            "provider_unavailable",
+            _with_charge("The provider could not be reached. Try again later.", "no"),
+            "no",
+        )
+    detail = _clean(error.message)
+    return Reason(
+        "invalid_request",
+        _with_charge(f"The provider refused the settings: {detail}.", "no"),
+        "no",
+    )
+
+
+def from_task_failure(code: str, message: str) -> Reason:
+    """A task that the provider accepted and then failed."""
+    if code in _BY_CODE:
+        text, charged = _BY_CODE[code]
+        return Reason(code, _with_charge(text, charged), charged)
+    detail = _clean(message) or "no reason given"
+    return Reason(
+        code or "provider_failed",
+        _with_charge(f"The provider could not make this clip ({detail}).", "no"),
+        "no",
+    )
+
+
+def timed_out(minutes: float, *, was_sent: bool) -> Reason:
+    if was_sent:
+        return Reason(
+            "timed_out",
+            f"Timed out after {minutes:g} minutes: the provider never finished. It was not "
+            "resent. You may have been charged.",
+            "maybe",
+        )
+    return Reason(
+        "timed_out",
+        f"Could not be sent within {minutes:g} minutes. You were not charged.",
+        "no",
+    )
+
+
+def save_failed(detail: str) -> Reason:
+    return Reason(
+        "save_failed",
+        f"The clip was made but could not be saved: {detail}. You may have been charged.",
+        "yes",
+    )
+
+
+def _clean(message: str) -> str:
+    """Keep the human part of a provider message: no request ids, no JSON, bounded."""
+    text = message.split("Request id")[0].strip().rstrip(".")
+    if text.startswith(("{", "[")):
+        return ""
+    return text[:200]

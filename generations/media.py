@@ -1,0 +1,180 @@
+"""Fetching, probing and thumbnailing media files.
+
+Everything here works on local temporary files: remote results are streamed to disk with a
+byte cap and a wall-clock deadline first, then probed with PyAV using a forced demuxer and
+only the ``file`` protocol, so a hostile file can never make the decoder open a URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import av
+import requests
+from PIL import Image
+
+CHUNK = 256 * 1024
+
+
+class FetchError(Exception):
+    """A result could not be fetched. ``permanent``: retrying cannot help (expired, refused)."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class MediaError(Exception):
+    """A file is not the media it claims to be."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    width: int
+    height: int
+    duration: float
+    has_audio: bool
+    codec: str
+
+
+def host_allowed(url: str, allowed_suffixes: list[str]) -> bool:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in {"http", "https"} or not host:
+        return False
+    for suffix in allowed_suffixes:
+        suffix = suffix.lower().lstrip(".")
+        if suffix and (host == suffix or host.endswith("." + suffix)):
+            return True
+    return False
+
+
+def download(
+    url: str,
+    *,
+    allowed_hosts: list[str],
+    max_bytes: int,
+    deadline_seconds: float,
+    timeout: tuple[float, float] = (3.05, 30.0),
+    suffix: str = "",
+) -> tuple[Path, int, str]:
+    """Stream ``url`` to a temporary file. Returns (path, size, sha256).
+
+    Memory stays bounded (fixed-size chunks); the cap is checked against Content-Length and
+    while counting; the deadline is wall clock, because requests' read timeout is per gap.
+    Redirects are not followed: a result that moves elsewhere is not trusted.
+    """
+    if not host_allowed(url, allowed_hosts):
+        raise FetchError(
+            "the provider returned a result from an unexpected location", permanent=True
+        )
+    started = time.monotonic()
+    try:
+        response = requests.get(url, stream=True, timeout=timeout, allow_redirects=False)
+    except requests.RequestException as exc:
+        raise FetchError(f"download failed: {type(exc).__name__}") from None
+    with response:
+        if response.status_code in {401, 403, 404, 410}:
+            raise FetchError("the result link expired before it could be saved", permanent=True)
+        if response.status_code != 200:
+            raise FetchError(f"download failed with HTTP {response.status_code}")
+        declared = int(response.headers.get("Content-Length") or 0)
+        if declared > max_bytes:
+            raise FetchError("the result file is larger than the allowed size", permanent=True)
+        digest = hashlib.sha256()
+        size = 0
+        handle = tempfile.NamedTemporaryFile(suffix=suffix, delete=False)  # noqa: SIM115
+        path = Path(handle.name)
+        try:
+            with handle:
+                for chunk in response.iter_content(CHUNK):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise FetchError(
+                            "the result file is larger than the allowed size", permanent=True
+                        )
+                    if time.monotonic() - started > deadline_seconds:
+                        raise FetchError("the download took too long")
+                    digest.update(chunk)
+                    handle.write(chunk)
+        except requests.RequestException as exc:
+            path.unlink(missing_ok=True)
+            raise FetchError(f"download broke off: {type(exc).__name__}") from None
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+    if declared and size != declared:
+        path.unlink(missing_ok=True)
+        raise FetchError("the download was incomplete")
+    return path, size, digest.hexdigest()
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    # Forced demuxer and file-only protocols: a playlist or a reference to another
+    # resource inside the file cannot make the decoder reach the network or other files.
+    return av.open(str(path), format="mov", options={"protocol_whitelist": "file"})
+
+
+def probe_video(path: Path) -> VideoInfo:
+    """Check that ``path`` is a real, decodable MP4/MOV video and describe it."""
+    with path.open("rb") as handle:
+        head = handle.read(12)
+    if head[4:8] != b"ftyp":
+        raise MediaError("not an MP4/MOV file")
+    try:
+        with _open(path) as container:
+            if not container.streams.video:
+                raise MediaError("the file has no video stream")
+            stream = container.streams.video[0]
+            duration = _duration(container, stream)
+            frame = next(container.decode(stream), None)
+            if frame is None:
+                raise MediaError("the video has no decodable frames")
+            return VideoInfo(
+                width=stream.codec_context.width,
+                height=stream.codec_context.height,
+                duration=duration,
+                has_audio=bool(container.streams.audio),
+                codec=stream.codec_context.name,
+            )
+    except av.FFmpegError as exc:
+        raise MediaError(f"the video cannot be decoded ({type(exc).__name__})") from None
+
+
+def _duration(container: av.container.InputContainer, stream: av.video.VideoStream) -> float:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / av.time_base
+    raise MediaError("the video has no duration")
+
+
+def poster_jpeg(path: Path, *, at_seconds: float = 0.5, max_width: int = 640) -> bytes:
+    """A small JPEG poster from a frame near the start (the gallery shows these, not videos)."""
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        image: Image.Image | None = None
+        for frame in container.decode(stream):
+            image = frame.to_image()
+            if frame.time is not None and frame.time >= at_seconds:
+                break
+    if image is None:
+        raise MediaError("the video has no decodable frames")
+    image.thumbnail((max_width, max_width))
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, "JPEG", quality=82, optimize=True)
+    return buffer.getvalue()
+
+
+def verify_png(path: Path) -> None:
+    try:
+        with Image.open(path, formats=["PNG", "JPEG", "WEBP"]) as image:
+            image.verify()
+    except Exception as exc:  # Pillow raises many types for broken files
+        raise MediaError(f"the last frame is not a valid image ({type(exc).__name__})") from None

@@ -1,0 +1,146 @@
+"""Generations and their history. Models answer questions; every state change lives in
+``services.py`` as a compare-and-set update."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SUBMITTING = "submitting", "Submitting"
+    RUNNING = "running", "Generating"
+    SAVING = "saving", "Saving"
+    SUCCEEDED = "succeeded", "Ready"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+TERMINAL = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+UNFINISHED = (Status.QUEUED, Status.SUBMITTING, Status.RUNNING, Status.SAVING)
+
+
+class Mode(models.TextChoices):
+    TEXT = "text", "Text to video"
+    IMAGE = "image", "Image to video"
+    FIRST_LAST = "first_last", "First + last frame"
+    REFERENCE = "reference", "Multi-reference"
+    EDIT = "edit", "Edit video"
+    EXTEND = "extend", "Extend video"
+
+
+class AspectRatio(models.TextChoices):
+    LANDSCAPE = "16:9", "16:9 landscape"
+    PORTRAIT = "9:16", "9:16 portrait"
+    SQUARE = "1:1", "1:1 square"
+
+
+def _result_path(instance: Generation, filename: str) -> str:
+    # Unguessable and per user; the upstream file name is never used.
+    return f"users/{instance.user_id}/generations/{instance.pk}/{uuid.uuid4().hex}-{filename}"
+
+
+class Generation(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations"
+    )
+    mode = models.CharField(max_length=20, choices=Mode.choices, default=Mode.TEXT)
+    model = models.CharField("tier", max_length=40)
+    prompt = models.TextField()
+    duration = models.PositiveSmallIntegerField()
+    aspect_ratio = models.CharField(max_length=5, choices=AspectRatio.choices)
+    generate_audio = models.BooleanField(default=False)
+    # Always explicit (a random one when the user leaves it blank) so a re-run can repeat
+    # the look and an unknown-outcome submission can be recognised upstream.
+    seed = models.BigIntegerField()
+    watermark = models.BooleanField(default=False)
+    camera_fixed = models.BooleanField(default=False)
+    return_last_frame = models.BooleanField(default=False)
+    estimated_cost = models.DecimalField(max_digits=10, decimal_places=4, default=0)
+
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    upstream_task_id = models.CharField(max_length=100, blank=True)
+    upstream_status = models.CharField(max_length=30, blank=True)
+    error_code = models.CharField(max_length=80, blank=True)
+    error_message = models.TextField(blank=True)
+    charged = models.CharField(
+        max_length=10,
+        blank=True,
+        help_text="Whether the provider is believed to have billed a failure: yes/no/maybe.",
+    )
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    upstream_completed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The row is the outbox: when the next action (submit or poll) is due, and the
+    # deadline after which the generation is failed as timed out.
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    deadline_at = models.DateTimeField(null=True, blank=True)
+    submit_attempts = models.PositiveSmallIntegerField(default=0)
+    save_attempts = models.PositiveSmallIntegerField(default=0)
+    # Upstream result links, kept only until the files are copied; never shown to anyone.
+    result_url = models.TextField(blank=True)
+    result_last_frame_url = models.TextField(blank=True)
+    poll_count = models.PositiveIntegerField(default=0)
+
+    video = models.FileField(upload_to=_result_path, max_length=300, blank=True)
+    poster = models.FileField(upload_to=_result_path, max_length=300, blank=True)
+    last_frame = models.FileField(upload_to=_result_path, max_length=300, blank=True)
+    video_bytes = models.BigIntegerField(null=True, blank=True)
+    video_sha256 = models.CharField(max_length=64, blank=True)
+    video_width = models.PositiveIntegerField(null=True, blank=True)
+    video_height = models.PositiveIntegerField(null=True, blank=True)
+    video_duration = models.FloatField(null=True, blank=True)
+    video_has_audio = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="gen_user_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration__gte=5) & Q(duration__lte=15), name="gen_duration_5_15"
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="gen_progress_le_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} · {self.prompt[:40]}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in TERMINAL
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in UNFINISHED
+
+    @property
+    def elapsed_seconds(self) -> int:
+        end = self.finished_at or timezone.now()
+        return max(0, int((end - self.created_at).total_seconds()))
+
+
+class Event(models.Model):
+    """One line of a generation's status history, written in the transition's transaction."""
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=12, choices=Status.choices)
+    message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%H:%M:%S} {self.status}"

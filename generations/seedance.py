@@ -1,0 +1,318 @@
+"""A small typed client for the Seedance 2.0 video API (real gateway or the simulator).
+
+It knows HTTP and the provider's JSON, nothing about our models. Its one error type says
+what the caller needs to stay honest about money: was the request possibly accepted (so it
+must never be resent automatically), is the failure permanent, and how long to wait.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from urllib3.exceptions import NewConnectionError
+
+# Upstream and gateway statuses, mapped onto the few we act on (api-notes.md, "Query").
+_STATUS_MAP = {
+    "queued": "queued",
+    "pending": "queued",
+    "submitted": "queued",
+    "in_progress": "running",
+    "running": "running",
+    "processing": "running",
+    "completed": "completed",
+    "succeeded": "completed",
+    "success": "completed",
+    "failed": "failed",
+    "failure": "failed",
+    "cancelled": "cancelled",
+    "canceled": "cancelled",
+    "expired": "expired",
+}
+# 429 codes that are spend caps, not rate limits: waiting does not help.
+_QUOTA_CODES = {"QuotaExceeded", "SetLimitExceeded", "AccountOverdueError", "insufficient_quota"}
+
+
+@dataclass(frozen=True)
+class CreateRequest:
+    model: str
+    prompt: str
+    duration: int
+    aspect_ratio: str
+    seed: int
+    generate_audio: bool = False
+    watermark: bool = False
+    camera_fixed: bool = False
+    return_last_frame: bool = False
+    image: str | None = None
+    last_image: str | None = None
+    images: tuple[str, ...] = ()
+    videos: tuple[str, ...] = ()
+    audios: tuple[str, ...] = ()
+    operation: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        extra: dict[str, Any] = {
+            "generate_audio": self.generate_audio,
+            "seed": self.seed,
+            "watermark": self.watermark,
+            "camera_fixed": self.camera_fixed,
+            "return_last_frame": self.return_last_frame,
+        }
+        if self.operation:
+            extra["operation"] = self.operation
+        body: dict[str, Any] = {
+            "model": self.model,
+            "prompt": self.prompt,
+            "duration": self.duration,
+            "aspect_ratio": self.aspect_ratio,
+            "extra_body": extra,
+        }
+        if self.image:
+            body["image"] = self.image
+        if self.last_image:
+            body["last_image"] = self.last_image
+        for key in ("images", "videos", "audios"):
+            if getattr(self, key):
+                body[key] = list(getattr(self, key))
+        return body
+
+
+@dataclass(frozen=True)
+class TaskStatus:
+    task_id: str
+    status: str  # queued | running | completed | failed | cancelled | expired | unknown
+    raw_status: str
+    progress: int = 0
+    video_url: str | None = None
+    last_frame_url: str | None = None
+    error_code: str = ""
+    error_message: str = ""
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in {"completed", "failed", "cancelled", "expired"}
+
+
+@dataclass
+class SeedanceError(Exception):
+    """An upstream failure, classified for the caller.
+
+    ``maybe_accepted``: the request reached the provider and may have been accepted (and
+    billed); a create must then never be resent automatically.
+    ``permanent``: retrying the same request cannot help (validation, auth, quota).
+    """
+
+    message: str
+    http_status: int | None = None
+    code: str = ""
+    permanent: bool = False
+    maybe_accepted: bool = False
+    retry_after: float | None = None
+    kind: str = field(default="error")
+
+    def __str__(self) -> str:
+        status = f"HTTP {self.http_status} " if self.http_status else ""
+        code = f"[{self.code}] " if self.code else ""
+        return f"{status}{code}{self.message}"
+
+
+class SeedanceClient:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        timeout: tuple[float, float] = (3.05, 30.0),
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._session = session or requests.Session()
+        # The key lives only in this header; it is never part of an error or a log line.
+        self._headers = {
+            "Authorization": f"Bearer {api_key}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+
+    def create_task(self, request: CreateRequest) -> str:
+        """POST the paid create call once. Returns the upstream task id."""
+        try:
+            response = self._session.post(
+                f"{self.base_url}/v1/video/generations",
+                json=request.to_json(),
+                headers=self._headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            raise _classify_transport_error(exc) from None
+        if response.status_code >= 400:
+            raise _http_error(response, during_create=True)
+        data = _json_body(response, maybe_accepted=True)
+        task_id = data.get("id") or data.get("task_id")
+        if not isinstance(task_id, str) or not task_id:
+            raise SeedanceError(
+                "the provider's reply had no task id", response.status_code, maybe_accepted=True
+            )
+        return task_id
+
+    def get_task(self, task_id: str) -> TaskStatus:
+        """GET the task's state. Safe to repeat; every failure here is just a missed poll."""
+        try:
+            response = self._session.get(
+                f"{self.base_url}/v1/videos/{task_id}",
+                headers=self._headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            error = _classify_transport_error(exc)
+            error.permanent = False
+            raise error from None
+        if response.status_code >= 400:
+            raise _http_error(response, during_create=False)
+        return parse_task(_json_body(response, maybe_accepted=False), task_id)
+
+
+def parse_task(data: dict[str, Any], task_id: str) -> TaskStatus:
+    raw = str(data.get("status") or "").lower()
+    status = _STATUS_MAP.get(raw, "unknown")
+    result = data.get("result") if isinstance(data.get("result"), dict) else {}
+    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    content = data.get("content") if isinstance(data.get("content"), dict) else {}
+    outputs = result.get("outputs") if isinstance(result.get("outputs"), list) else []
+    video_url = (
+        data.get("video_url")
+        or result.get("video_url")
+        or (outputs[0] if outputs and isinstance(outputs[0], str) else None)
+        or metadata.get("url")
+        or content.get("video_url")
+    )
+    last_frame_url = (
+        data.get("last_frame_url")
+        or metadata.get("last_frame_url")
+        or content.get("last_frame_url")
+    )
+    error = data.get("error") if isinstance(data.get("error"), dict) else {}
+    try:
+        progress = max(0, min(100, int(data.get("progress") or 0)))
+    except (TypeError, ValueError):
+        progress = 0
+    return TaskStatus(
+        task_id=str(data.get("id") or data.get("task_id") or task_id),
+        status=status,
+        raw_status=raw,
+        progress=progress,
+        video_url=video_url if isinstance(video_url, str) else None,
+        last_frame_url=last_frame_url if isinstance(last_frame_url, str) else None,
+        error_code=str(error.get("code") or ""),
+        error_message=str(error.get("message") or ""),
+    )
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Retry-After as delta-seconds or an HTTP-date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+def _json_body(response: requests.Response, *, maybe_accepted: bool) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        raise SeedanceError(
+            "the provider sent a reply that is not valid JSON",
+            response.status_code,
+            maybe_accepted=maybe_accepted,
+            kind="malformed",
+        ) from None
+    if not isinstance(data, dict):
+        raise SeedanceError(
+            "the provider sent an unexpected reply",
+            response.status_code,
+            maybe_accepted=maybe_accepted,
+            kind="malformed",
+        )
+    return data
+
+
+def _error_fields(response: requests.Response) -> tuple[str, str]:
+    """(code, message) from any of the three error shapes (api-notes.md)."""
+    try:
+        data = json.loads(response.content or b"{}")
+    except ValueError:
+        return "", ""
+    if not isinstance(data, dict):
+        return "", ""
+    err = data.get("error") if isinstance(data.get("error"), dict) else data
+    return str(err.get("code") or err.get("type") or ""), str(err.get("message") or "")[:500]
+
+
+def _http_error(response: requests.Response, *, during_create: bool) -> SeedanceError:
+    status = response.status_code
+    code, message = _error_fields(response)
+    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    if status == 429 and code not in _QUOTA_CODES:
+        # Rejected before any work: safe to send again after the pause.
+        return SeedanceError(
+            message or "rate limited", status, code, retry_after=retry_after, kind="rate_limited"
+        )
+    if status == 503:
+        return SeedanceError(
+            message or "provider unavailable",
+            status,
+            code,
+            retry_after=retry_after,
+            kind="unavailable",
+        )
+    if status >= 500:
+        # 500/502/504 after the body was sent: the provider may have queued the task.
+        return SeedanceError(
+            message or "provider error",
+            status,
+            code,
+            maybe_accepted=during_create,
+            kind="server_error",
+        )
+    return SeedanceError(message or "request refused", status, code, permanent=True, kind="refused")
+
+
+def _classify_transport_error(exc: requests.RequestException) -> SeedanceError:
+    if isinstance(exc, requests.ConnectTimeout) or _never_connected(exc):
+        return SeedanceError("could not connect to the provider", kind="connect")
+    if isinstance(exc, requests.ReadTimeout):
+        return SeedanceError(
+            "the provider did not answer in time", maybe_accepted=True, kind="timeout"
+        )
+    return SeedanceError(
+        "the connection to the provider broke", maybe_accepted=True, kind="dropped"
+    )
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """True when the TCP connection was never made (refused, DNS failure)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, NewConnectionError):
+            return True
+        reason = getattr(current, "reason", None)
+        nested = (
+            current.args[0] if current.args and isinstance(current.args[0], BaseException) else None
+        )
+        current = reason if isinstance(reason, BaseException) else nested or current.__context__
+    return False

@@ -1,0 +1,356 @@
+"""Every state change of a generation. Each transition is a compare-and-set on the row
+(``filter(pk=…, status=…).update(…)``), so a redelivered or duplicated task does nothing.
+
+The row is the outbox: ``next_poll_at`` says when its next action (submit or poll) is due.
+A worker claims that action by moving ``next_poll_at`` forward (a lease) in the same
+update; a second copy of the message then finds nothing due and stops. The beat sweeper
+re-sends the message for any row whose action is overdue, so a lost message, a flushed
+Redis or a killed worker delays a generation but never strands it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from generations import errors, tiers
+from generations.models import UNFINISHED, Event, Generation, Status
+from generations.seedance import CreateRequest, SeedanceClient, SeedanceError
+
+log = logging.getLogger("generations")
+
+SEED_MAX = 2**32 - 1
+SUBMIT_LEASE = timedelta(minutes=2)  # longer than the create call's connect + read timeout
+POLL_LEASE = timedelta(minutes=2)
+SAVE_LEASE = timedelta(minutes=10)
+CLAIM_TOLERANCE = timedelta(milliseconds=250)  # clock jitter between worker and DB
+MAX_SAVE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Next:
+    """What the calling task should schedule: ``action`` ("submit" | "poll") after ``delay``."""
+
+    action: str
+    delay: float
+
+
+def get_client() -> SeedanceClient:
+    return SeedanceClient(
+        settings.SEEDANCE_BASE_URL,
+        settings.SEEDANCE_API_KEY,
+        timeout=(settings.SEEDANCE_CONNECT_TIMEOUT, settings.SEEDANCE_READ_TIMEOUT),
+    )
+
+
+# --- creation ---------------------------------------------------------------------------
+
+
+def generation_create(*, user: Any, data: dict[str, Any]) -> Generation:
+    """Create a queued generation and enqueue its submission once the row is committed."""
+    now = timezone.now()
+    seed = data.get("seed")
+    if seed is None or seed == -1:
+        seed = secrets.randbelow(SEED_MAX)
+    generation = Generation(
+        user=user,
+        mode=data.get("mode", "text"),
+        model=data["model"],
+        prompt=data["prompt"],
+        duration=data["duration"],
+        aspect_ratio=data["aspect_ratio"],
+        generate_audio=data.get("generate_audio", False),
+        seed=seed,
+        watermark=data.get("watermark", False),
+        camera_fixed=data.get("camera_fixed", False),
+        return_last_frame=data.get("return_last_frame", False),
+        estimated_cost=Decimal(
+            str(
+                tiers.estimate_cost(
+                    model=data["model"],
+                    aspect_ratio=data["aspect_ratio"],
+                    duration=data["duration"],
+                )
+            )
+        ),
+        created_at=now,
+        updated_at=now,
+        next_poll_at=now,
+        deadline_at=now + timedelta(minutes=settings.SEEDANCE_DEADLINE_MINUTES),
+    )
+    with transaction.atomic():
+        generation.save(force_insert=True)
+        Event.objects.create(generation=generation, at=now, status=Status.QUEUED, message="Created")
+        transaction.on_commit(lambda: _enqueue(generation.pk, "submit", 0))
+    return generation
+
+
+def generation_rerun(*, generation: Generation, same_seed: bool = True) -> Generation:
+    """ "Try again" / "Run again": always a new generation, so a new paid call is explicit."""
+    data = {
+        field: getattr(generation, field)
+        for field in (
+            "mode",
+            "model",
+            "prompt",
+            "duration",
+            "aspect_ratio",
+            "generate_audio",
+            "watermark",
+            "camera_fixed",
+            "return_last_frame",
+        )
+    }
+    data["seed"] = generation.seed if same_seed else None
+    return generation_create(user=generation.user, data=data)
+
+
+def _enqueue(pk: Any, action: str, delay: float) -> None:
+    from generations import tasks  # tasks import services; import here to avoid a cycle
+
+    tasks.schedule(str(pk), action, delay)
+
+
+# --- submission -------------------------------------------------------------------------
+
+
+def generation_submit(pk: Any) -> Next | None:
+    """Send the paid create call at most once for this generation."""
+    now = timezone.now()
+    claimed = Generation.objects.filter(
+        pk=pk,
+        status=Status.QUEUED,
+        next_poll_at__lte=now + CLAIM_TOLERANCE,
+        submit_attempts__lt=settings.SEEDANCE_MAX_SUBMIT_ATTEMPTS,
+    ).update(
+        status=Status.SUBMITTING,
+        submit_attempts=F("submit_attempts") + 1,
+        next_poll_at=now + SUBMIT_LEASE,
+        updated_at=now,
+    )
+    if not claimed:
+        _fail_exhausted_submit(pk)
+        return None
+    generation = Generation.objects.get(pk=pk)
+    log.info("generation=%s submitting attempt=%s", pk, generation.submit_attempts)
+    try:
+        task_id = get_client().create_task(build_request(generation))
+    except SeedanceError as exc:
+        return _after_submit_error(generation, exc)
+    now = timezone.now()
+    delay = poll_delay(generation, elapsed=0.0)
+    with transaction.atomic():
+        moved = Generation.objects.filter(pk=pk, status=Status.SUBMITTING).update(
+            status=Status.RUNNING,
+            upstream_task_id=task_id,
+            submitted_at=now,
+            next_poll_at=now + timedelta(seconds=delay),
+            updated_at=now,
+        )
+        if not moved:
+            # Cancelled while the call was in flight: keep the id so operators can find it.
+            Generation.objects.filter(pk=pk).update(upstream_task_id=task_id)
+            return None
+        Event.objects.create(
+            generation_id=pk, at=now, status=Status.RUNNING, message="Submitted to the provider"
+        )
+    log.info("generation=%s task=%s submitted", pk, task_id)
+    return Next("poll", delay)
+
+
+def build_request(generation: Generation) -> CreateRequest:
+    return CreateRequest(
+        model=generation.model,
+        prompt=generation.prompt,
+        duration=generation.duration,
+        aspect_ratio=generation.aspect_ratio,
+        seed=generation.seed,
+        generate_audio=generation.generate_audio,
+        watermark=generation.watermark,
+        camera_fixed=generation.camera_fixed,
+        return_last_frame=generation.return_last_frame,
+    )
+
+
+def _after_submit_error(generation: Generation, exc: SeedanceError) -> Next | None:
+    pk = generation.pk
+    log.warning(
+        "generation=%s submit failed kind=%s status=%s code=%s",
+        pk,
+        exc.kind,
+        exc.http_status,
+        exc.code,
+    )
+    if exc.maybe_accepted or exc.permanent:
+        _fail(pk, (Status.SUBMITTING,), errors.from_upstream_error(exc))
+        return None
+    if generation.submit_attempts >= settings.SEEDANCE_MAX_SUBMIT_ATTEMPTS:
+        _fail(pk, (Status.SUBMITTING,), errors.from_upstream_error(exc))
+        return None
+    # Certainly not accepted (never connected, 429, 503): safe to send again later.
+    delay = backoff(generation.submit_attempts, retry_after=exc.retry_after)
+    now = timezone.now()
+    with transaction.atomic():
+        moved = Generation.objects.filter(pk=pk, status=Status.SUBMITTING).update(
+            status=Status.QUEUED, next_poll_at=now + timedelta(seconds=delay), updated_at=now
+        )
+        if moved:
+            Event.objects.create(
+                generation_id=pk,
+                at=now,
+                status=Status.QUEUED,
+                message=f"Provider busy; retrying in {delay:.0f} s",
+            )
+    return Next("submit", delay) if moved else None
+
+
+def _fail_exhausted_submit(pk: Any) -> None:
+    generation = Generation.objects.filter(
+        pk=pk, status=Status.QUEUED, submit_attempts__gte=settings.SEEDANCE_MAX_SUBMIT_ATTEMPTS
+    ).first()
+    if generation:
+        _fail(
+            pk,
+            (Status.QUEUED,),
+            errors.Reason(
+                "provider_unavailable",
+                "The provider stayed unavailable after several tries. You were not charged.",
+                "no",
+            ),
+        )
+
+
+# --- helpers shared by polling and saving ------------------------------------------------
+
+
+def backoff(attempt: int, *, retry_after: float | None = None) -> float:
+    """Capped exponential backoff with full jitter; a Retry-After is honoured (capped)."""
+    cap = settings.SEEDANCE_POLL_MAX_SECONDS * 4
+    if retry_after is not None:
+        return min(retry_after, cap) + random.uniform(0, 1)
+    base = settings.SEEDANCE_POLL_MIN_SECONDS * (2 ** min(attempt, 8))
+    return max(settings.SEEDANCE_POLL_MIN_SECONDS, random.uniform(0, min(base, cap)))
+
+
+def poll_delay(generation: Generation, *, elapsed: float) -> float:
+    """Sparse early, dense around the expected finish, backing off after it.
+
+    The expected run time is learned from this tier's finished generations of the same
+    duration (median of the recent ones), with the tier table as the default.
+    """
+    expected = expected_run_seconds(generation.model, generation.duration)
+    remaining = expected - elapsed
+    delay = remaining * 0.5 if remaining > 0 else 2 + (-remaining) * 0.25
+    return max(settings.SEEDANCE_POLL_MIN_SECONDS, min(settings.SEEDANCE_POLL_MAX_SECONDS, delay))
+
+
+def expected_run_seconds(model: str, duration: int) -> float:
+    recent = list(
+        Generation.objects.filter(
+            model=model,
+            duration=duration,
+            status=Status.SUCCEEDED,
+            submitted_at__isnull=False,
+            upstream_completed_at__isnull=False,
+        )
+        .order_by("-upstream_completed_at")
+        .values_list("submitted_at", "upstream_completed_at")[:15]
+    )
+    if len(recent) < 3:
+        return tiers.expected_run_seconds(model=model, duration=duration)
+    runs = sorted((done - sent).total_seconds() for sent, done in recent)
+    return runs[len(runs) // 2]
+
+
+def _fail(pk: Any, from_statuses: tuple[str, ...], reason: errors.Reason) -> bool:
+    now = timezone.now()
+    with transaction.atomic():
+        moved = Generation.objects.filter(pk=pk, status__in=from_statuses).update(
+            status=Status.FAILED,
+            error_code=reason.code,
+            error_message=reason.message,
+            charged=reason.charged,
+            finished_at=now,
+            next_poll_at=None,
+            updated_at=now,
+        )
+        if moved:
+            Event.objects.create(
+                generation_id=pk, at=now, status=Status.FAILED, message=reason.message[:300]
+            )
+    if moved:
+        log.info("generation=%s failed code=%s", pk, reason.code)
+    return bool(moved)
+
+
+# --- cancelling and sweeping ---------------------------------------------------------------
+
+
+def generation_cancel(*, generation: Generation) -> bool:
+    """Stop a generation. Unsent ones are never sent; sent ones stop being polled (the
+    provider cannot cancel a running task, so it may still bill it)."""
+    now = timezone.now()
+    sent = generation.status != Status.QUEUED
+    with transaction.atomic():
+        moved = Generation.objects.filter(pk=generation.pk, status__in=UNFINISHED).update(
+            status=Status.CANCELLED,
+            finished_at=now,
+            next_poll_at=None,
+            updated_at=now,
+            charged="maybe" if sent else "no",
+        )
+        if moved:
+            message = (
+                "Cancelled. The provider cannot stop a task it has started; it may still bill it."
+                if sent
+                else "Cancelled before it was sent. You were not charged."
+            )
+            Event.objects.create(
+                generation_id=generation.pk, at=now, status=Status.CANCELLED, message=message
+            )
+    return bool(moved)
+
+
+def generation_sweep() -> dict[str, int]:
+    """Re-send overdue actions and end what is past its deadline. Safe to run concurrently:
+    every action it triggers is claimed by compare-and-set."""
+    now = timezone.now()
+    counts = {"submit": 0, "poll": 0, "unknown_outcome": 0, "timed_out": 0}
+    for pk, status, sent in Generation.objects.filter(
+        status__in=UNFINISHED, deadline_at__lt=now
+    ).values_list("pk", "status", "submitted_at"):
+        if _fail(
+            pk,
+            (status,),
+            errors.timed_out(
+                settings.SEEDANCE_DEADLINE_MINUTES, was_sent=status != Status.QUEUED or bool(sent)
+            ),
+        ):
+            counts["timed_out"] += 1
+    for pk in Generation.objects.filter(status=Status.SUBMITTING, next_poll_at__lt=now).values_list(
+        "pk", flat=True
+    ):
+        # The worker died during the create call: the provider may have the task.
+        reason = errors.from_upstream_error(
+            SeedanceError("worker lost", kind="dropped", maybe_accepted=True)
+        )
+        if _fail(pk, (Status.SUBMITTING,), reason):
+            counts["unknown_outcome"] += 1
+    overdue = now - timedelta(seconds=settings.SEEDANCE_SWEEP_SECONDS)
+    for pk, status in Generation.objects.filter(
+        status__in=(Status.QUEUED, Status.RUNNING, Status.SAVING), next_poll_at__lt=overdue
+    ).values_list("pk", "status"):
+        action = "submit" if status == Status.QUEUED else "poll"
+        _enqueue(pk, action, 0)
+        counts[action] += 1
+    return counts

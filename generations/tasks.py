@@ -1,0 +1,59 @@
+"""Thin Celery tasks: each takes an id, calls one service, and schedules what it says next.
+
+Tasks never sleep: waiting is a countdown (seconds, far below the broker's visibility
+timeout) or, for anything lost, the beat sweeper. Acks are late and a lost worker's task
+is redelivered; the services' compare-and-set claims make a redelivery harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from kombu.exceptions import OperationalError
+
+from generations import services
+
+log = logging.getLogger("generations")
+
+# Far below REDIS_VISIBILITY_TIMEOUT (checklist A3): a countdown is never redelivered early.
+MAX_COUNTDOWN = 300.0
+_PIPELINE = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
+
+
+@shared_task(**_PIPELINE)
+def submit_generation(generation_id: str) -> None:
+    _follow(generation_id, services.generation_submit(generation_id))
+
+
+@shared_task(**_PIPELINE)
+def poll_generation(generation_id: str) -> None:
+    _follow(generation_id, services.generation_refresh(generation_id))
+
+
+@shared_task(ignore_result=True)
+def sweep() -> None:
+    counts = services.generation_sweep()
+    if any(counts.values()):
+        log.info("sweep %s", counts)
+
+
+def _follow(generation_id: str, next_step: services.Next | None) -> None:
+    if next_step is not None:
+        schedule(generation_id, next_step.action, next_step.delay)
+
+
+def schedule(generation_id: str, action: str, delay: float) -> None:
+    """Publish the next action. A broker outage is logged, not raised: the row already says
+    the action is due, and the sweeper publishes it again once the broker is back."""
+    task = submit_generation if action == "submit" else poll_generation
+    countdown = max(0.0, min(delay, MAX_COUNTDOWN))
+    try:
+        task.apply_async(
+            (generation_id,),
+            countdown=countdown,
+            expires=countdown + settings.SEEDANCE_SWEEP_SECONDS * 4 + 60,
+        )
+    except OperationalError:
+        log.warning("generation=%s broker unavailable; the sweeper will retry", generation_id)

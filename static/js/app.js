@@ -1,0 +1,65 @@
+// Seedance Studio: the little behaviour htmx does not cover. No inline scripts, no eval
+// (the page runs under a strict Content-Security-Policy).
+(function () {
+  "use strict";
+
+  // Elapsed time ticks in the browser, so a running card needs no request to show it.
+  function tick() {
+    const now = Math.floor(Date.now() / 1000);
+    document.querySelectorAll(".elapsed[data-since]").forEach(function (el) {
+      const until = el.dataset.until ? parseInt(el.dataset.until, 10) : now;
+      const seconds = Math.max(0, until - parseInt(el.dataset.since, 10));
+      const m = Math.floor(seconds / 60);
+      el.textContent = m ? m + " min " + (seconds % 60) + " s" : seconds + " s";
+    });
+  }
+  setInterval(tick, 1000);
+  document.addEventListener("DOMContentLoaded", tick);
+
+  // The live refresh pauses while the tab is hidden and catches up when it is shown.
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    if (evt.detail.elt.id === "live" && document.hidden) {
+      evt.preventDefault();
+    }
+  });
+  document.addEventListener("visibilitychange", function () {
+    const live = document.getElementById("live");
+    if (!document.hidden && live && live.getAttribute("hx-get") && window.htmx) {
+      window.htmx.trigger(live, "refresh");
+    }
+  });
+
+  // A card can arrive twice (the create response and a live refresh racing): keep one.
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    const seen = new Set();
+    document.querySelectorAll("#gallery > .card").forEach(function (card) {
+      if (seen.has(card.id)) {
+        card.remove();
+      } else {
+        seen.add(card.id);
+      }
+    });
+  });
+
+  // A failed htmx request must say so, not leave a silent or blank swap.
+  function flash(message) {
+    const box = document.getElementById("flash");
+    if (box) {
+      box.textContent = message;
+      box.classList.add("shown");
+    }
+  }
+  document.addEventListener("htmx:responseError", function (evt) {
+    const status = evt.detail.xhr.status;
+    if (status === 403) {
+      flash("Your session has expired. Please reload the page and log in again.");
+    } else if (status === 429) {
+      flash(evt.detail.xhr.responseText || "Too many requests. Please wait a moment.");
+    } else {
+      flash("Something went wrong (HTTP " + status + "). Please reload the page.");
+    }
+  });
+  document.addEventListener("htmx:sendError", function () {
+    flash("The studio cannot be reached. Check your connection; the page will retry.");
+  });
+})();

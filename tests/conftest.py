@@ -1,0 +1,119 @@
+"""Fixtures. Integration fixtures start real processes (redis-server, the simulator, a Celery
+worker) on free loopback ports; nothing here talks to anything outside this machine."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import factory
+import pytest
+from django.contrib.auth import get_user_model
+from django.test.utils import override_settings
+
+from tests import support
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("correct horse battery")
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory()
+
+
+@pytest.fixture(scope="session")
+def proc_logs(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("proc-logs")
+
+
+@pytest.fixture(scope="session")
+def redis_url(proc_logs) -> Iterator[str]:
+    """A private redis-server; the in-process Celery app publishes to it."""
+    from studio.celery import app
+
+    proc, url = support.start_redis(proc_logs)
+    previous = app.conf.broker_url
+    _point_celery_at(app, url)
+    yield url
+    _point_celery_at(app, previous)
+    proc.stop()
+
+
+def _point_celery_at(app, url: str) -> None:
+    app.conf.broker_url = url
+    # Celery caches its connection and producer pools on first use; drop them.
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture(scope="session")
+def simulator_url(proc_logs) -> Iterator[str]:
+    proc, url = support.start_simulator(proc_logs)
+    yield url
+    proc.stop()
+
+
+@pytest.fixture(scope="session")
+def media_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def stack(django_db_setup, django_db_blocker, redis_url, simulator_url, media_root, proc_logs):
+    """The whole pipeline: this process (web) + a real Celery worker + Redis + simulator.
+
+    Tests using it need ``transactional_db`` so the worker sees committed rows.
+    """
+    overrides = override_settings(
+        SEEDANCE_BASE_URL=simulator_url,
+        SEEDANCE_API_KEY="sk-test-key-e2e",
+        SEEDANCE_RESULT_HOSTS=["127.0.0.1"],
+        REDIS_URL=redis_url,
+        MEDIA_ROOT=media_root,
+        STORAGES={
+            "default": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(media_root), "base_url": None},
+            },
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    )
+    overrides.enable()
+    with django_db_blocker.unblock():
+        database_url = support.database_url_for_current_test_db()
+    env = support.worker_env(
+        database_url=database_url,
+        redis_url=redis_url,
+        seedance_url=simulator_url,
+        media_root=str(media_root),
+    )
+    worker = support.start_worker(proc_logs, env)
+    yield {"worker": worker, "env": env, "simulator": simulator_url, "redis": redis_url}
+    worker.stop()
+    overrides.disable()
+
+
+@pytest.fixture
+def sim_stats(simulator_url):
+    import requests
+
+    def read() -> dict:
+        return requests.get(f"{simulator_url}/_sim/stats", timeout=5).json()
+
+    return read

@@ -1,0 +1,263 @@
+"""Service transitions. The upstream client is replaced at its one seam (``get_client``) so
+each outcome of the paid create call can be forced; everything else is real."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from generations import services
+from generations.models import Event, Generation, Status
+from generations.seedance import SeedanceError, TaskStatus
+from generations.services import lifecycle
+
+DATA = {
+    "mode": "text",
+    "model": "seedance2.0-480p",
+    "prompt": "A red balloon",
+    "duration": 5,
+    "aspect_ratio": "16:9",
+    "generate_audio": False,
+    "seed": 7,
+    "watermark": False,
+    "camera_fixed": False,
+    "return_last_frame": False,
+}
+
+
+class FakeClient:
+    def __init__(self, create_result=None, task=None):
+        self.creates = 0
+        self.polls = 0
+        self.create_result = create_result if create_result is not None else "task_abc"
+        self.task = task
+
+    def create_task(self, request):
+        self.creates += 1
+        if isinstance(self.create_result, Exception):
+            raise self.create_result
+        return self.create_result
+
+    def get_task(self, task_id):
+        self.polls += 1
+        if isinstance(self.task, Exception):
+            raise self.task
+        return self.task
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    client = FakeClient()
+    monkeypatch.setattr(lifecycle, "get_client", lambda: client)
+    return client
+
+
+@pytest.fixture
+def queued(user, django_capture_on_commit_callbacks, monkeypatch):
+    published = []
+    monkeypatch.setattr(lifecycle, "_enqueue", lambda pk, action, delay: published.append(action))
+    with django_capture_on_commit_callbacks(execute=True):
+        generation = services.generation_create(user=user, data=DATA)
+    assert published == ["submit"]
+    return generation
+
+
+def test_create_enqueues_submit_only_after_commit(
+    user, django_capture_on_commit_callbacks, monkeypatch
+):
+    published = []
+    monkeypatch.setattr(lifecycle, "_enqueue", lambda pk, action, delay: published.append(pk))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        generation = services.generation_create(user=user, data=DATA)
+    assert published == []  # nothing is sent before the row is committed
+    callbacks[0]()
+    assert published == [generation.pk]
+    assert generation.status == Status.QUEUED
+    assert generation.estimated_cost > 0
+    assert Event.objects.filter(generation=generation, status=Status.QUEUED).exists()
+
+
+def test_a_blank_seed_is_replaced_by_an_explicit_random_one(user, monkeypatch):
+    monkeypatch.setattr(lifecycle, "_enqueue", lambda *args: None)
+    generation = services.generation_create(user=user, data={**DATA, "seed": None})
+    assert 0 <= generation.seed < 2**32
+
+
+def test_it_submits_once_even_when_the_task_is_redelivered(queued, fake):
+    first = services.generation_submit(queued.pk)
+    second = services.generation_submit(queued.pk)
+    assert first.action == "poll"
+    assert second is None
+    assert fake.creates == 1
+    queued.refresh_from_db()
+    assert queued.status == Status.RUNNING
+    assert queued.upstream_task_id == "task_abc"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        SeedanceError("could not connect", kind="connect"),
+        SeedanceError("rate limited", 429, kind="rate_limited", retry_after=7),
+        SeedanceError("unavailable", 503, kind="unavailable"),
+    ],
+)
+def test_a_create_that_certainly_was_not_accepted_is_retried_later(queued, fake, error):
+    fake.create_result = error
+    next_step = services.generation_submit(queued.pk)
+    assert next_step.action == "submit"
+    if error.retry_after:
+        assert next_step.delay >= 7
+    queued.refresh_from_db()
+    assert queued.status == Status.QUEUED
+    assert queued.next_poll_at > timezone.now()
+    # Not due yet: a duplicate message does nothing.
+    assert services.generation_submit(queued.pk) is None
+    assert fake.creates == 1
+
+
+@pytest.mark.parametrize("kind", ["timeout", "dropped", "malformed", "server_error"])
+def test_an_unknown_outcome_is_never_resent(queued, fake, kind):
+    fake.create_result = SeedanceError(
+        "x", 500 if kind == "server_error" else None, kind=kind, maybe_accepted=True
+    )
+    assert services.generation_submit(queued.pk) is None
+    queued.refresh_from_db()
+    assert queued.status == Status.FAILED
+    assert "not resent" in queued.error_message
+    assert queued.charged == "maybe"
+    Generation.objects.filter(pk=queued.pk).update(status=Status.QUEUED)  # even if redelivered
+    services.generation_submit(queued.pk)
+    assert fake.creates == 1
+
+
+def test_a_refused_request_fails_with_a_human_reason(queued, fake):
+    fake.create_result = SeedanceError(
+        "prompt flagged", 400, "InputTextSensitiveContentDetected", permanent=True
+    )
+    services.generation_submit(queued.pk)
+    queued.refresh_from_db()
+    assert queued.status == Status.FAILED
+    assert "content filter flagged the prompt" in queued.error_message
+    assert "not charged" in queued.error_message
+    assert "{" not in queued.error_message
+
+
+def test_submit_gives_up_after_the_attempt_limit(queued, fake, settings):
+    settings.SEEDANCE_MAX_SUBMIT_ATTEMPTS = 2
+    fake.create_result = SeedanceError("unavailable", 503, kind="unavailable")
+    for _ in range(3):
+        Generation.objects.filter(pk=queued.pk).update(next_poll_at=timezone.now())
+        services.generation_submit(queued.pk)
+    queued.refresh_from_db()
+    assert queued.status == Status.FAILED
+    assert fake.creates == 2
+
+
+def _running(queued, fake):
+    services.generation_submit(queued.pk)
+    Generation.objects.filter(pk=queued.pk).update(next_poll_at=timezone.now())
+
+
+def test_a_poll_updates_progress_and_schedules_the_next(queued, fake):
+    _running(queued, fake)
+    fake.task = TaskStatus("task_abc", "running", "in_progress", progress=50)
+    next_step = services.generation_refresh(queued.pk)
+    assert next_step.action == "poll"
+    queued.refresh_from_db()
+    assert queued.progress == 50
+    assert services.generation_refresh(queued.pk) is None  # not due: duplicate does nothing
+    assert fake.polls == 1
+
+
+def test_a_transient_poll_error_backs_off(queued, fake):
+    _running(queued, fake)
+    fake.task = SeedanceError("boom", 500, kind="server_error")
+    next_step = services.generation_refresh(queued.pk)
+    assert next_step.action == "poll"
+    queued.refresh_from_db()
+    assert queued.status == Status.RUNNING
+
+
+def test_a_moderated_task_fails_with_a_human_reason(queued, fake):
+    _running(queued, fake)
+    fake.task = TaskStatus(
+        "task_abc",
+        "failed",
+        "failed",
+        error_code="OutputVideoSensitiveContentDetected",
+        error_message="x",
+    )
+    services.generation_refresh(queued.pk)
+    queued.refresh_from_db()
+    assert queued.status == Status.FAILED
+    assert "content filter" in queued.error_message
+
+
+def test_cancel_before_submission_means_it_is_never_sent(queued, fake):
+    assert services.generation_cancel(generation=queued)
+    assert services.generation_submit(queued.pk) is None
+    assert fake.creates == 0
+    queued.refresh_from_db()
+    assert queued.status == Status.CANCELLED
+    assert queued.charged == "no"
+
+
+def test_cancel_while_running_stops_polling(queued, fake):
+    _running(queued, fake)
+    queued.refresh_from_db()
+    services.generation_cancel(generation=queued)
+    fake.task = TaskStatus("task_abc", "running", "in_progress", progress=50)
+    assert services.generation_refresh(queued.pk) is None
+    assert fake.polls == 0
+
+
+def test_sweeper_republishes_overdue_actions(queued, monkeypatch):
+    published = []
+    monkeypatch.setattr(lifecycle, "_enqueue", lambda pk, action, delay: published.append(action))
+    Generation.objects.filter(pk=queued.pk).update(
+        next_poll_at=timezone.now() - timedelta(minutes=5)
+    )
+    counts = services.generation_sweep()
+    assert counts["submit"] == 1
+    assert published == ["submit"]
+
+
+def test_sweeper_fails_a_submission_whose_worker_died(queued, fake):
+    Generation.objects.filter(pk=queued.pk).update(
+        status=Status.SUBMITTING, next_poll_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert services.generation_sweep()["unknown_outcome"] == 1
+    queued.refresh_from_db()
+    assert queued.status == Status.FAILED
+    assert "not resent" in queued.error_message
+    assert fake.creates == 0
+
+
+def test_sweeper_ends_generations_past_their_deadline(queued, fake):
+    _running(queued, fake)
+    Generation.objects.filter(pk=queued.pk).update(deadline_at=timezone.now())
+    assert services.generation_sweep()["timed_out"] == 1
+    queued.refresh_from_db()
+    assert queued.status == Status.FAILED
+    assert queued.error_message.startswith("Timed out after")
+
+
+def test_try_again_is_a_new_generation(queued, fake, monkeypatch):
+    again = services.generation_rerun(generation=queued)
+    assert again.pk != queued.pk
+    assert again.seed == queued.seed
+    assert services.generation_rerun(generation=queued, same_seed=False).prompt == queued.prompt
+
+
+def test_polling_is_sparse_early_and_dense_near_the_expected_finish(queued, settings):
+    settings.SEEDANCE_POLL_MIN_SECONDS = 2
+    settings.SEEDANCE_POLL_MAX_SECONDS = 60
+    early = services.poll_delay(queued, elapsed=0)
+    near = services.poll_delay(queued, elapsed=44)  # 480p 5 s: expected 45 s
+    late = services.poll_delay(queued, elapsed=200)
+    assert early > near
+    assert near == 2
+    assert late > near
