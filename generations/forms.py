@@ -1,23 +1,72 @@
-"""The "New video" form. Every rule of the seed page is enforced here, before anything is
-sent upstream, with the error next to the field it concerns."""
+"""The "New video" forms: one per mode, sharing a base. Every rule of the seed page is
+enforced here, before anything is stored or sent upstream, with the error next to the field
+it concerns. Files are checked by content (``uploads``) while the form cleans."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
-from generations import tiers
-from generations.models import AspectRatio, Mode
+from generations import tiers, uploads
+from generations.models import AspectRatio, Generation, Mode, Reference, ReferenceRole, Status
 
 SEED_MIN, SEED_MAX = -1, 2**32 - 1
 PROMPT_MAX = 2000
+MAX_IMAGES, MAX_VIDEOS, MAX_AUDIOS, MAX_REFERENCES = 9, 3, 3, 12
+EXTEND_DEFAULT_PROMPT = "Continue this video seamlessly, keeping its subject and style."
 
 
-class GenerationForm(forms.Form):
-    mode = forms.ChoiceField(
-        choices=[(Mode.TEXT.value, Mode.TEXT.label)], initial=Mode.TEXT, widget=forms.HiddenInput
-    )
+@dataclass
+class PendingReference:
+    """A reference that passed its checks: a new upload or an earlier output to copy."""
+
+    role: str
+    position: int
+    checked: uploads.CheckedFile | None = None
+    source: Generation | None = None
+    source_field: str = ""  # "video" | "last_frame" when copied from an earlier output
+    copy_of: Reference | None = None  # a re-run copies the original's references
+    original_name: str = ""
+
+    @property
+    def duration(self) -> float:
+        if self.checked is not None:
+            return self.checked.duration or 0.0
+        if self.copy_of is not None:
+            return self.copy_of.duration or 0.0
+        return (self.source.video_duration or 0.0) if self.source_field == "video" else 0.0
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+def _limits_help(kind: str) -> str:
+    return uploads.LIMITS[kind]["help"]
+
+
+class BaseGenerationForm(forms.Form):
+    mode_value = Mode.TEXT
+    prompt_required = True
+    roles: tuple[str, ...] = ()  # the reference roles this mode sends
+
+    mode = forms.CharField(widget=forms.HiddenInput)
+    # "Edit and run": the earlier generation whose references are copied unless replaced.
+    copy_references_from = forms.UUIDField(required=False, widget=forms.HiddenInput)
     model = forms.ChoiceField(label="Tier", initial=tiers.DEFAULT_MODEL)
     prompt = forms.CharField(
         label="Prompt",
@@ -51,7 +100,7 @@ class GenerationForm(forms.Form):
         required=False,
         min_value=SEED_MIN,
         max_value=SEED_MAX,
-        help_text="Leave blank (or -1) for a random seed; reuse a seed to repeat a look.",
+        help_text="Blank or -1: random. Reuse a seed to repeat a look.",
         error_messages={
             "min_value": "Seed must be -1 or a whole number from 0 to 4294967295.",
             "max_value": "Seed must be at most 4294967295.",
@@ -66,12 +115,38 @@ class GenerationForm(forms.Form):
         help_text="Keep the final frame as an image, e.g. to continue the clip.",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
+        self.pending: list[PendingReference] = []
+        self.fields["mode"].initial = self.mode_value
         self.fields["model"].choices = [(t.model, t.label) for t in tiers.enabled_tiers()]
         self.fields["model"].error_messages["invalid_choice"] = (
             "That tier is not available in this studio."
         )
+        self.fields["prompt"].required = self.prompt_required
+        for field in self.fields.values():
+            if isinstance(field, OutputChoiceField):
+                field.queryset = self._outputs(field.output_kind)
+
+    def _outputs(self, kind: str) -> QuerySet[Generation]:
+        if self.user is None:
+            return Generation.objects.none()
+        mine = Generation.objects.filter(user=self.user, status=Status.SUCCEEDED)
+        return mine.exclude(last_frame="") if kind == "last_frame" else mine.exclude(video="")
+
+    @property
+    def reference_fields(self) -> list[forms.BoundField]:
+        """The mode's own fields (files, reuse pickers), shown under the prompt."""
+        return [
+            self[name]
+            for name in self.fields
+            if name not in BaseGenerationForm.base_fields and name != "copy_references_from"
+        ]
+
+    @property
+    def modes(self) -> list[tuple[str, str, bool]]:
+        return [(mode.value, mode.label, mode == self.mode_value) for mode in Mode]
 
     def clean_duration(self) -> int:
         # IntegerField accepts "5.0"; the contract wants whole seconds only.
@@ -80,6 +155,107 @@ class GenerationForm(forms.Form):
             raise forms.ValidationError("Duration must be a whole number of seconds (5 to 15).")
         return self.cleaned_data["duration"]
 
+    # -- references --------------------------------------------------------------------
+
+    def _add(self, pending: PendingReference) -> None:
+        # A new upload or pick for a role replaces the references copied for that role.
+        self.pending = [p for p in self.pending if not (p.copy_of and p.role == pending.role)]
+        pending.position = len(self._of_role(pending.role))
+        self.pending.append(pending)
+
+    def _check(self, field: str, role: str, checker: Any, files: list[Any]) -> None:
+        for uploaded in files:
+            try:
+                checked = checker(uploaded)
+            except uploads.UploadRejected as exc:
+                self.add_error(field, str(exc))
+                continue
+            self._add(PendingReference(role, 0, checked=checked, original_name=uploaded.name[:200]))
+
+    def _reuse(self, field: str, role: str) -> None:
+        source = self.cleaned_data.get(field)
+        if source:
+            self._add(
+                PendingReference(
+                    role, 0, source=source, source_field=self.fields[field].output_kind
+                )
+            )
+
+    def _copy_references(self, source_id: Any) -> None:
+        if not source_id or self.user is None:
+            return
+        source = Generation.objects.filter(pk=source_id, user=self.user).first()
+        if source is None:
+            self.add_error("copy_references_from", "That earlier video is not available.")
+            return
+        for ref in source.references.filter(role__in=self.roles):
+            self.pending.append(
+                PendingReference(
+                    ref.role, ref.position, copy_of=ref, original_name=ref.original_name
+                )
+            )
+
+    @property
+    def copied(self) -> list[Reference]:
+        """References an "Edit and run" form will reuse (shown so the user knows)."""
+        source_id = self["copy_references_from"].value()
+        if not source_id or self.user is None:
+            return []
+        return list(
+            Reference.objects.filter(
+                generation__pk=source_id, generation__user=self.user, role__in=self.roles
+            )
+        )
+
+    def _of_role(self, role: str) -> list[PendingReference]:
+        return [p for p in self.pending if p.role == role]
+
+    def _require_one(self, field: str, role: str, what: str) -> None:
+        if not self._of_role(role) and field not in self.errors:
+            self.add_error(field, f"Add {what}: upload a file or pick one of your videos.")
+
+    def clean_references(self) -> None:
+        """Subclasses check their files and rules here."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self._copy_references(cleaned.get("copy_references_from"))
+        self.clean_references()
+        model = cleaned.get("model")
+        if (
+            model
+            and not tiers.get_tier(model).accepts_video_refs
+            and any(
+                p.role in {ReferenceRole.VIDEO, ReferenceRole.SOURCE_VIDEO} for p in self.pending
+            )
+        ):
+            self.add_error("model", "This tier does not accept reference videos.")
+        if (
+            model
+            and not tiers.get_tier(model).accepts_audio_refs
+            and self._of_role(ReferenceRole.AUDIO)
+        ):
+            self.add_error("model", "This tier does not accept reference audio.")
+        if len(self.pending) > MAX_REFERENCES:
+            raise forms.ValidationError(
+                f"At most {MAX_REFERENCES} reference files in all ({len(self.pending)} given)."
+            )
+        return cleaned
+
+    def input_video_seconds(self) -> float:
+        return sum(
+            p.duration
+            for p in self.pending
+            if p.role in {ReferenceRole.VIDEO, ReferenceRole.SOURCE_VIDEO}
+        )
+
+    def discard(self) -> None:
+        """Delete the temporary files of checked uploads (an invalid form stores nothing)."""
+        for pending in self.pending:
+            if pending.checked is not None:
+                pending.checked.path.unlink(missing_ok=True)
+        self.pending = []
+
     def estimate(self) -> float | None:
         """The live cost estimate for whatever is valid so far (None until it can be known)."""
         data = self.data
@@ -87,6 +263,7 @@ class GenerationForm(forms.Form):
         aspect = data.get("aspect_ratio") or AspectRatio.LANDSCAPE
         try:
             duration = int(data.get("duration") or 5)
+            input_seconds = float(data.get("input_video_seconds") or 0)
         except ValueError:
             return None
         if model not in tiers.TIERS_BY_MODEL or not tiers.get_tier(model).enabled:
@@ -95,4 +272,179 @@ class GenerationForm(forms.Form):
             tiers.DURATION_MIN <= duration <= tiers.DURATION_MAX
         ):
             return None
-        return tiers.estimate_cost(model=model, aspect_ratio=aspect, duration=duration)
+        input_seconds = self.input_video_seconds() or max(0.0, min(input_seconds, 45.0))
+        return tiers.estimate_cost(
+            model=model, aspect_ratio=aspect, duration=duration, input_video_seconds=input_seconds
+        )
+
+
+class OutputChoiceField(forms.ModelChoiceField):
+    """Pick one of your earlier outputs (its video or its last frame) as a reference."""
+
+    def __init__(self, output_kind: str, **kwargs: Any) -> None:
+        self.output_kind = output_kind
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("empty_label", "— or reuse one of your clips —")
+        super().__init__(queryset=Generation.objects.none(), **kwargs)
+
+    def label_from_instance(self, obj: Generation) -> str:
+        return f"{obj.prompt[:50]} ({obj.created_at:%Y-%m-%d %H:%M})"
+
+
+def _image_field(label: str) -> forms.FileField:
+    return forms.FileField(
+        label=label,
+        required=False,
+        help_text=_limits_help("image"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
+
+
+def _video_field(label: str) -> forms.FileField:
+    return forms.FileField(
+        label=label,
+        required=False,
+        help_text=_limits_help("video"),
+        widget=forms.ClearableFileInput(attrs={"accept": "video/*"}),
+    )
+
+
+class TextForm(BaseGenerationForm):
+    mode_value = Mode.TEXT
+
+
+class ImageForm(BaseGenerationForm):
+    mode_value = Mode.IMAGE
+    roles = (ReferenceRole.FIRST_FRAME,)
+    first_frame = _image_field("First frame")
+    first_frame_from = OutputChoiceField("last_frame", label="Reuse a last frame")
+
+    def clean_references(self) -> None:
+        self._check(
+            "first_frame",
+            ReferenceRole.FIRST_FRAME,
+            uploads.check_image,
+            [f for f in [self.cleaned_data.get("first_frame")] if f],
+        )
+        self._reuse("first_frame_from", ReferenceRole.FIRST_FRAME)
+        if len(self._of_role(ReferenceRole.FIRST_FRAME)) > 1:
+            self.add_error("first_frame_from", "Give one first frame: upload or reuse, not both.")
+        self._require_one("first_frame", ReferenceRole.FIRST_FRAME, "a first frame")
+
+
+class FirstLastForm(ImageForm):
+    mode_value = Mode.FIRST_LAST
+    roles = (ReferenceRole.FIRST_FRAME, ReferenceRole.LAST_FRAME)
+    last_frame = _image_field("Last frame")
+    last_frame_from = OutputChoiceField("last_frame", label="Reuse a last frame")
+
+    def clean_references(self) -> None:
+        super().clean_references()
+        self._check(
+            "last_frame",
+            ReferenceRole.LAST_FRAME,
+            uploads.check_image,
+            [f for f in [self.cleaned_data.get("last_frame")] if f],
+        )
+        self._reuse("last_frame_from", ReferenceRole.LAST_FRAME)
+        if len(self._of_role(ReferenceRole.LAST_FRAME)) > 1:
+            self.add_error("last_frame_from", "Give one last frame: upload or reuse, not both.")
+        self._require_one("last_frame", ReferenceRole.LAST_FRAME, "a last frame")
+
+
+class ReferenceForm(BaseGenerationForm):
+    mode_value = Mode.REFERENCE
+    roles = (ReferenceRole.IMAGE, ReferenceRole.VIDEO, ReferenceRole.AUDIO)
+    images = MultipleFileField(
+        label="Reference images", help_text=(f"Up to {MAX_IMAGES}. " + _limits_help("image"))
+    )
+    videos = MultipleFileField(
+        label="Reference videos",
+        help_text=(
+            f"Up to {MAX_VIDEOS}, each 2–15 s, together at most 15 s. " + _limits_help("video")
+        ),
+    )
+    videos_from = OutputChoiceField("video", label="Reuse one of your clips as a video")
+    audios = MultipleFileField(
+        label="Reference audio",
+        help_text=(
+            f"Up to {MAX_AUDIOS}, with at least one image or video. " + _limits_help("audio")
+        ),
+    )
+
+    def clean_references(self) -> None:
+        images = self.cleaned_data.get("images") or []
+        videos = self.cleaned_data.get("videos") or []
+        audios = self.cleaned_data.get("audios") or []
+        if len(images) > MAX_IMAGES:
+            self.add_error("images", f"At most {MAX_IMAGES} images ({len(images)} given).")
+        else:
+            self._check("images", ReferenceRole.IMAGE, uploads.check_image, images)
+        if len(videos) + bool(self.cleaned_data.get("videos_from")) > MAX_VIDEOS:
+            self.add_error("videos", f"At most {MAX_VIDEOS} videos.")
+        else:
+            self._check("videos", ReferenceRole.VIDEO, uploads.check_video, videos)
+            self._reuse("videos_from", ReferenceRole.VIDEO)
+            self._total_at_most_15("videos", ReferenceRole.VIDEO, "Reference videos")
+        if len(audios) > MAX_AUDIOS:
+            self.add_error("audios", f"At most {MAX_AUDIOS} audio clips ({len(audios)} given).")
+        else:
+            self._check("audios", ReferenceRole.AUDIO, uploads.check_audio, audios)
+            self._total_at_most_15("audios", ReferenceRole.AUDIO, "Reference audio clips")
+        has_visual = self._of_role(ReferenceRole.IMAGE) or self._of_role(ReferenceRole.VIDEO)
+        if audios and not has_visual and "audios" not in self.errors:
+            self.add_error("audios", "Audio needs at least one reference image or video.")
+        if not self.pending and not self.errors:
+            self.add_error("images", "Add at least one reference image or video.")
+
+    def _total_at_most_15(self, field: str, role: str, what: str) -> None:
+        total = sum(p.duration for p in self._of_role(role))
+        if total > 15.0 + 1e-6 and field not in self.errors:
+            self.add_error(
+                field, f"{what} together are {total:.1f} s; the total must be at most 15 s."
+            )
+
+
+class EditForm(BaseGenerationForm):
+    mode_value = Mode.EDIT
+    roles = (ReferenceRole.SOURCE_VIDEO,)
+    operation = "edit_video"
+    source_video = _video_field("Source video")
+    source_video_from = OutputChoiceField("video", label="Or edit one of your clips")
+
+    def clean_references(self) -> None:
+        self._check(
+            "source_video",
+            ReferenceRole.SOURCE_VIDEO,
+            uploads.check_video,
+            [f for f in [self.cleaned_data.get("source_video")] if f],
+        )
+        self._reuse("source_video_from", ReferenceRole.SOURCE_VIDEO)
+        if len(self._of_role(ReferenceRole.SOURCE_VIDEO)) > 1:
+            self.add_error("source_video_from", "Give one source video: upload or reuse.")
+        self._require_one("source_video", ReferenceRole.SOURCE_VIDEO, "a source video")
+
+
+class ExtendForm(EditForm):
+    mode_value = Mode.EXTEND
+    operation = "extend_video"
+    prompt_required = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["prompt"].help_text = "Optional: how the video should continue."
+        self.fields["source_video_from"].label = "Or extend one of your clips"
+
+    def clean_prompt(self) -> str:
+        # The provider requires a prompt; an empty one gets a neutral instruction.
+        return self.cleaned_data.get("prompt") or EXTEND_DEFAULT_PROMPT
+
+
+FORMS: dict[str, type[BaseGenerationForm]] = {
+    form.mode_value: form
+    for form in (TextForm, ImageForm, FirstLastForm, ReferenceForm, EditForm, ExtendForm)
+}
+
+
+def form_for(mode: str | None) -> type[BaseGenerationForm]:
+    return FORMS.get(mode or Mode.TEXT, TextForm)

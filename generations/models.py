@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -63,6 +64,9 @@ class Generation(models.Model):
     camera_fixed = models.BooleanField(default=False)
     return_last_frame = models.BooleanField(default=False)
     estimated_cost = models.DecimalField(max_digits=10, decimal_places=4, default=0)
+    starred = models.BooleanField(default=False)
+    # Generations made together ("Make all formats") share a group id.
+    group = models.UUIDField(null=True, blank=True, db_index=True)
 
     status = models.CharField(
         max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True
@@ -144,3 +148,72 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%H:%M:%S} {self.status}"
+
+
+class ReferenceRole(models.TextChoices):
+    FIRST_FRAME = "first_frame", "First frame"
+    LAST_FRAME = "last_frame", "Last frame"
+    IMAGE = "image", "Reference image"
+    VIDEO = "video", "Reference video"
+    AUDIO = "audio", "Reference audio"
+    SOURCE_VIDEO = "source_video", "Source video"
+
+
+def _reference_path(instance: Reference, filename: str) -> str:
+    return f"users/{instance.generation.user_id}/references/{uuid.uuid4().hex}-{filename}"
+
+
+class Reference(models.Model):
+    """A reference file of a generation, stored under an unguessable key.
+
+    Created in the same transaction as its generation, so there is never a generation
+    without its references. A reused earlier output is copied, so deleting the earlier
+    clip never breaks this one.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="references")
+    role = models.CharField(max_length=20, choices=ReferenceRole.choices)
+    kind = models.CharField(max_length=10)  # image | video | audio
+    position = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to=_reference_path, max_length=300)
+    content_type = models.CharField(max_length=50)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration = models.FloatField(null=True, blank=True)
+    original_name = models.CharField(max_length=200, blank=True)
+    source_generation = models.ForeignKey(
+        Generation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["role", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} {self.position + 1}"
+
+
+class ShareLink(models.Model):
+    """A public link to one clip. The token is never stored: it is the link's id plus an
+    HMAC of that id under SECRET_KEY (see ``generations.sharing``), so a database dump does
+    not reveal working links, and the owner can still be shown the link again."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="share_links")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    show_prompt = models.BooleanField(default=False)
+    view_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"share {self.pk}"
+
+    def is_live(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

@@ -1,20 +1,27 @@
 from django.urls import path
 
-from generations import views
+from generations.views import clips, studio
 
 app_name = "generations"
 
 urlpatterns = [
-    path("", views.gallery, name="gallery"),
-    path("generations/create/", views.create, name="create"),
-    path("generations/estimate/", views.estimate, name="estimate"),
-    path("generations/live/", views.live, name="live"),
-    path("generations/<uuid:pk>/", views.detail, name="detail"),
-    path("generations/<uuid:pk>/cancel/", views.cancel, name="cancel"),
-    path("generations/<uuid:pk>/rerun/", views.rerun, name="rerun"),
+    path("", studio.gallery, name="gallery"),
+    path("generations/create/", studio.create, name="create"),
+    path("generations/estimate/", studio.estimate, name="estimate"),
+    path("generations/form/", studio.new_form, name="new_form"),
+    path("generations/live/", studio.live, name="live"),
+    path("generations/bulk/", clips.bulk, name="bulk"),
+    path("generations/<uuid:pk>/", clips.detail, name="detail"),
+    path("generations/<uuid:pk>/cancel/", clips.cancel, name="cancel"),
+    path("generations/<uuid:pk>/rerun/", clips.rerun, name="rerun"),
+    path("generations/<uuid:pk>/star/", clips.star, name="star"),
+    path("generations/<uuid:pk>/delete/", clips.delete, name="delete"),
+    path("generations/<uuid:pk>/iterate/<str:how>/", studio.iterate, name="iterate"),
+    path("generations/<uuid:pk>/share/", clips.share_create, name="share_create"),
     path(
-        "generations/<uuid:pk>/<str:kind>/",
-        views.media_file,
-        name="file",
+        "generations/<uuid:pk>/share/<uuid:link_id>/revoke/",
+        clips.share_revoke,
+        name="share_revoke",
     ),
+    path("generations/<uuid:pk>/<str:kind>/", clips.media_file, name="file"),
 ]

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "csp",
+    "axes",
     "generations",
 ]
 
@@ -58,7 +60,22 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "studio.middleware.HtmxLoginRedirectMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login brute force: lock a username+IP pair after 5 failures for 15 minutes.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 ROOT_URLCONF = "studio.urls"
 WSGI_APPLICATION = "studio.wsgi.application"
@@ -145,6 +162,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# Where the provider can fetch reference files from this app when storage is local (a
+# signed, expiring /r/<token>/ URL). Behind a tunnel or proxy, set the public address.
+STUDIO_PUBLIC_URL = env_str("STUDIO_PUBLIC_URL", "http://127.0.0.1:8000")
+# Every upload passes through byte caps enforced while it streams (generations.uploads).
+FILE_UPLOAD_HANDLERS = ["generations.uploads.CappedUploadHandler"]
+UPLOAD_MAX_REQUEST_BYTES = env_int("UPLOAD_MAX_REQUEST_BYTES", 200 * 1024 * 1024)
+UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 15)
+DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES
+
 # --- Broker and Celery ----------------------------------------------------------------
 # Tests default to their own database number so they never touch a running studio's queue.
 REDIS_URL = env_str(
@@ -211,7 +237,36 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"urllib3": {"level": "WARNING"}},
+    "loggers": {"urllib3": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+}
+
+# --- Per-user limits (0 = unlimited); spend is measured with the cost estimate -------------
+STUDIO_MAX_IN_FLIGHT = env_int("STUDIO_MAX_IN_FLIGHT", 5)
+STUDIO_MAX_PER_MINUTE = env_int("STUDIO_MAX_PER_MINUTE", 10)
+STUDIO_MAX_SPEND_PER_DAY = env_float("STUDIO_MAX_SPEND_PER_DAY", 50.0)
+STUDIO_MAX_SPEND_PER_MONTH = env_float("STUDIO_MAX_SPEND_PER_MONTH", 500.0)
+
+# --- Content-Security-Policy (django-csp 4): no inline script, no eval ------------------
+_media_origins = env_list("CSP_MEDIA_ORIGINS")
+if USE_S3 and env_str("AWS_S3_ENDPOINT_URL"):
+    _endpoint = urlsplit(env_str("AWS_S3_ENDPOINT_URL"))
+    _media_origins.append(f"{_endpoint.scheme}://{_endpoint.netloc}")
+elif USE_S3:
+    _media_origins.append(f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:", *_media_origins],
+        "media-src": ["'self'", "blob:", *_media_origins],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from generations.views import public
 from studio.health import healthz
 
 urlpatterns = [
@@ -9,5 +10,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("r/<str:token>/", public.reference_file, name="reference_file"),
+    path("s/<str:token>/", public.share_page, name="share"),
+    path("s/<str:token>/<str:kind>", public.share_media, name="share_media"),
     path("", include("generations.urls")),
 ]

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.test.utils import override_settings
 
 from tests import support
+from tests.browser import browser  # noqa: F401 - a fixture, registered by import
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
@@ -47,19 +48,10 @@ def redis_url(proc_logs) -> Iterator[str]:
 
     proc, url = support.start_redis(proc_logs)
     previous = app.conf.broker_url
-    _point_celery_at(app, url)
+    support.point_celery_at(app, url)
     yield url
-    _point_celery_at(app, previous)
+    support.point_celery_at(app, previous)
     proc.stop()
-
-
-def _point_celery_at(app, url: str) -> None:
-    app.conf.broker_url = url
-    # Celery caches its connection and producer pools on first use; drop them.
-    if app._pool is not None:
-        app._pool.force_close_all()
-    app._pool = None
-    app.amqp._producer_pool = None
 
 
 @pytest.fixture(scope="session")
@@ -75,15 +67,24 @@ def media_root(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def stack(django_db_setup, django_db_blocker, redis_url, simulator_url, media_root, proc_logs):
+def stack(
+    django_db_setup,
+    django_db_blocker,
+    redis_url,
+    simulator_url,
+    media_root,
+    proc_logs,
+    live_server,
+):
     """The whole pipeline: this process (web) + a real Celery worker + Redis + simulator.
 
     Tests using it need ``transactional_db`` so the worker sees committed rows.
     """
     overrides = override_settings(
         SEEDANCE_BASE_URL=simulator_url,
-        SEEDANCE_API_KEY="sk-test-key-e2e",
+        SEEDANCE_API_KEY=support.SIM_KEY,
         SEEDANCE_RESULT_HOSTS=["127.0.0.1"],
+        STUDIO_PUBLIC_URL=live_server.url,
         REDIS_URL=redis_url,
         MEDIA_ROOT=media_root,
         STORAGES={
@@ -103,6 +104,8 @@ def stack(django_db_setup, django_db_blocker, redis_url, simulator_url, media_ro
         seedance_url=simulator_url,
         media_root=str(media_root),
     )
+    # The worker builds reference URLs; the simulator fetches them from the live server.
+    env["STUDIO_PUBLIC_URL"] = live_server.url
     worker = support.start_worker(proc_logs, env)
     yield {"worker": worker, "env": env, "simulator": simulator_url, "redis": redis_url}
     worker.stop()

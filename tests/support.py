@@ -16,6 +16,7 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+SIM_KEY = "sk-test-key-e2e"  # the only key the test simulator accepts
 
 
 def free_port() -> int:
@@ -96,7 +97,7 @@ def start_redis(log_dir: Path) -> tuple[Proc, str]:
 
 def start_simulator(log_dir: Path, **env_overrides: str) -> tuple[Proc, str]:
     port = free_port()
-    env = {**os.environ, "SIMULATOR_SPEED": "60", **env_overrides}
+    env = {**os.environ, "SIMULATOR_SPEED": "60", "SIMULATOR_API_KEY": SIM_KEY, **env_overrides}
     proc = Proc(
         f"simulator-{port}",
         [sys.executable, "-m", "simulator", "--host", "127.0.0.1", "--port", str(port)],
@@ -114,7 +115,7 @@ def worker_env(*, database_url: str, redis_url: str, seedance_url: str, media_ro
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "SEEDANCE_BASE_URL": seedance_url,
-        "SEEDANCE_API_KEY": "sk-test-key-e2e",
+        "SEEDANCE_API_KEY": SIM_KEY,
         "MEDIA_ROOT": media_root,
         "SECRET_KEY": "e2e-test-secret-key",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -166,3 +167,13 @@ def database_url_for_current_test_db() -> str:
     host = cfg.get("HOST") or "127.0.0.1"
     port = cfg.get("PORT") or 5432
     return f"postgres://{auth}{host}:{port}/{cfg['NAME']}"
+
+
+def point_celery_at(app, url: str) -> None:
+    """Make this process's Celery app publish to ``url`` (a private test redis-server)."""
+    app.conf.broker_url = url
+    # Celery caches its connection and producer pools on first use; drop them.
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None

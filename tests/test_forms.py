@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from generations.forms import GenerationForm
+from generations.forms import TextForm
 from generations.models import Generation
 
 VALID = {
@@ -18,7 +18,7 @@ VALID = {
 
 
 def errors_for(**changes: object) -> dict[str, list[str]]:
-    form = GenerationForm(data={**VALID, **changes})
+    form = TextForm(data={**VALID, **changes})
     form.is_valid()
     return form.errors
 
@@ -79,11 +79,11 @@ def test_every_enabled_tier_is_offered(model):
 
 def test_4k_is_hidden_and_refused_unless_enabled(settings):
     settings.SEEDANCE_ENABLE_4K = False
-    form = GenerationForm()
+    form = TextForm()
     assert "seedance2.0-4k" not in dict(form.fields["model"].choices)
     assert "not available" in errors_for(model="seedance2.0-4k")["model"][0]
     settings.SEEDANCE_ENABLE_4K = True
-    assert "seedance2.0-4k" in dict(GenerationForm().fields["model"].choices)
+    assert "seedance2.0-4k" in dict(TextForm().fields["model"].choices)
     assert errors_for(model="seedance2.0-4k") == {}
 
 
@@ -98,10 +98,10 @@ def test_seed_outside_the_range_is_refused(seed):
 
 
 def test_estimate_follows_the_options():
-    small = GenerationForm(data={**VALID, "model": "seedance2.0-480p", "duration": "5"})
-    large = GenerationForm(data={**VALID, "model": "seedance2.0-1080p", "duration": "15"})
+    small = TextForm(data={**VALID, "model": "seedance2.0-480p", "duration": "5"})
+    large = TextForm(data={**VALID, "model": "seedance2.0-1080p", "duration": "15"})
     assert 0 < small.estimate() < large.estimate()
-    assert GenerationForm(data={**VALID, "duration": "99"}).estimate() is None
+    assert TextForm(data={**VALID, "duration": "99"}).estimate() is None
 
 
 @pytest.mark.django_db

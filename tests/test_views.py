@@ -190,3 +190,9 @@ def test_healthz_is_503_when_the_broker_is_down(client, db, settings):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["broker"].startswith("down")
+
+
+def test_an_expired_session_during_htmx_sends_the_browser_to_login(client, db):
+    response = client.get("/generations/live/?v=0", HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith("/accounts/login/")

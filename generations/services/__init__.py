@@ -11,9 +11,11 @@ from generations.services.lifecycle import (
     get_client,
     poll_delay,
 )
+from generations.services.limits import LimitExceeded
 from generations.services.results import generation_refresh
 
 __all__ = [
+    "LimitExceeded",
     "Next",
     "build_request",
     "generation_cancel",

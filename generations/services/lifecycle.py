@@ -24,8 +24,19 @@ from django.db.models import F
 from django.utils import timezone
 
 from generations import errors, tiers
-from generations.models import UNFINISHED, Event, Generation, Status
+from generations.forms import PendingReference
+from generations.models import (
+    UNFINISHED,
+    Event,
+    Generation,
+    Mode,
+    Reference,
+    ReferenceRole,
+    Status,
+)
+from generations.references import build_references, delete_files, upstream_url
 from generations.seedance import CreateRequest, SeedanceClient, SeedanceError
+from generations.services import limits
 
 log = logging.getLogger("generations")
 
@@ -56,9 +67,22 @@ def get_client() -> SeedanceClient:
 # --- creation ---------------------------------------------------------------------------
 
 
-def generation_create(*, user: Any, data: dict[str, Any]) -> Generation:
-    """Create a queued generation and enqueue its submission once the row is committed."""
+def generation_create(
+    *,
+    user: Any,
+    data: dict[str, Any],
+    references: list[PendingReference] | None = None,
+) -> Generation:
+    """Create a queued generation with its references and enqueue its submission once the
+    rows are committed. Reference files are written first; if anything fails they are
+    deleted again, so there is never a row without its files or a file without its row."""
     now = timezone.now()
+    references = references or []
+    input_seconds = sum(
+        p.duration
+        for p in references
+        if p.role in {ReferenceRole.VIDEO, ReferenceRole.SOURCE_VIDEO}
+    )
     seed = data.get("seed")
     if seed is None or seed == -1:
         seed = secrets.randbelow(SEED_MAX)
@@ -74,12 +98,14 @@ def generation_create(*, user: Any, data: dict[str, Any]) -> Generation:
         watermark=data.get("watermark", False),
         camera_fixed=data.get("camera_fixed", False),
         return_last_frame=data.get("return_last_frame", False),
+        group=data.get("group"),
         estimated_cost=Decimal(
             str(
                 tiers.estimate_cost(
                     model=data["model"],
                     aspect_ratio=data["aspect_ratio"],
                     duration=data["duration"],
+                    input_video_seconds=input_seconds,
                 )
             )
         ),
@@ -88,10 +114,20 @@ def generation_create(*, user: Any, data: dict[str, Any]) -> Generation:
         next_poll_at=now,
         deadline_at=now + timedelta(minutes=settings.SEEDANCE_DEADLINE_MINUTES),
     )
-    with transaction.atomic():
-        generation.save(force_insert=True)
-        Event.objects.create(generation=generation, at=now, status=Status.QUEUED, message="Created")
-        transaction.on_commit(lambda: _enqueue(generation.pk, "submit", 0))
+    built = build_references(generation, references)
+    try:
+        with transaction.atomic():
+            limits.lock_user(user)
+            limits.check_limits(user=user, cost=generation.estimated_cost, now=now)
+            generation.save(force_insert=True)
+            Reference.objects.bulk_create(built)
+            Event.objects.create(
+                generation=generation, at=now, status=Status.QUEUED, message="Created"
+            )
+            transaction.on_commit(lambda: _enqueue(generation.pk, "submit", 0))
+    except BaseException:
+        delete_files([ref.file.name for ref in built])
+        raise
     return generation
 
 
@@ -112,7 +148,10 @@ def generation_rerun(*, generation: Generation, same_seed: bool = True) -> Gener
         )
     }
     data["seed"] = generation.seed if same_seed else None
-    return generation_create(user=generation.user, data=data)
+    copies = [
+        PendingReference(ref.role, ref.position, copy_of=ref) for ref in generation.references.all()
+    ]
+    return generation_create(user=generation.user, data=data, references=copies)
 
 
 def _enqueue(pk: Any, action: str, delay: float) -> None:
@@ -169,7 +208,23 @@ def generation_submit(pk: Any) -> Next | None:
 
 
 def build_request(generation: Generation) -> CreateRequest:
+    """The upstream request for a generation, with fetchable URLs for its references."""
+    urls: dict[str, list[str]] = {}
+    for ref in generation.references.all():
+        url = upstream_url(ref, valid_until=generation.deadline_at or timezone.now())
+        urls.setdefault(ref.role, []).append(url)
+    first = urls.get(ReferenceRole.FIRST_FRAME, [None])[0]
+    last = urls.get(ReferenceRole.LAST_FRAME, [None])[0]
+    # edit/extend are "compatibility" operation hints on the seed page; every other mode is
+    # expressed by its inputs alone (sending a hint with them is a listed error).
+    operation = {Mode.EDIT: "edit_video", Mode.EXTEND: "extend_video"}.get(generation.mode)
     return CreateRequest(
+        image=first,
+        last_image=last,
+        images=tuple(urls.get(ReferenceRole.IMAGE, [])),
+        videos=tuple(urls.get(ReferenceRole.VIDEO, []) + urls.get(ReferenceRole.SOURCE_VIDEO, [])),
+        audios=tuple(urls.get(ReferenceRole.AUDIO, [])),
+        operation=operation,
         model=generation.model,
         prompt=generation.prompt,
         duration=generation.duration,

@@ -63,3 +63,100 @@
     flash("The studio cannot be reached. Check your connection; the page will retry.");
   });
 })();
+
+// Upload progress for the New video form (htmx sends the files with XHR).
+(function () {
+  "use strict";
+  document.addEventListener("htmx:xhr:progress", function (evt) {
+    const bar = document.getElementById("upload-progress");
+    if (!bar || !evt.detail.lengthComputable) {
+      return;
+    }
+    bar.hidden = false;
+    bar.value = Math.round((evt.detail.loaded / evt.detail.total) * 100);
+  });
+
+  // Reference videos add to the price: read their durations in the browser so the live
+  // estimate includes them before anything is uploaded.
+  document.addEventListener("change", function (evt) {
+    const input = evt.target;
+    if (!(input instanceof HTMLInputElement) || input.type !== "file") {
+      return;
+    }
+    const form = input.closest("form");
+    const hidden = form && form.querySelector("#input-video-seconds");
+    if (!hidden) {
+      return;
+    }
+    const videos = [];
+    form.querySelectorAll("input[type=file]").forEach(function (el) {
+      Array.from(el.files || []).forEach(function (file) {
+        if (file.type.startsWith("video/")) {
+          videos.push(file);
+        }
+      });
+    });
+    Promise.all(videos.map(function (file) {
+      return new Promise(function (resolve) {
+        const probe = document.createElement("video");
+        probe.preload = "metadata";
+        probe.onloadedmetadata = function () {
+          URL.revokeObjectURL(probe.src);
+          resolve(probe.duration || 0);
+        };
+        probe.onerror = function () { resolve(0); };
+        probe.src = URL.createObjectURL(file);
+      });
+    })).then(function (durations) {
+      const total = durations.reduce(function (a, b) { return a + b; }, 0);
+      if (String(hidden.value) !== total.toFixed(1)) {
+        hidden.value = total.toFixed(1);
+        hidden.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
+  });
+})();
+
+// Gallery cards show posters; a video plays (muted) only while hovered.
+(function () {
+  "use strict";
+  document.addEventListener("mouseover", function (evt) {
+    const video = evt.target.closest && evt.target.closest("video.hover-play");
+    if (video && video.paused) {
+      video.play().catch(function () {});
+    }
+  });
+  document.addEventListener("mouseout", function (evt) {
+    const video = evt.target.closest && evt.target.closest("video.hover-play");
+    if (video && !video.contains(evt.relatedTarget)) {
+      video.pause();
+    }
+  });
+
+  // Opt-in browser notifications when a clip finishes while the tab is in the background.
+  function setupNotify() {
+    const button = document.getElementById("notify-optin");
+    if (!button || !("Notification" in window) || Notification.permission === "granted") {
+      return;
+    }
+    button.hidden = Notification.permission === "denied";
+    button.addEventListener("click", function () {
+      Notification.requestPermission().then(function () { button.hidden = true; });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", setupNotify);
+  document.addEventListener("htmx:oobAfterSwap", function (evt) {
+    const card = evt.detail.target;
+    if (!card || !card.classList || !card.classList.contains("card")) {
+      return;
+    }
+    const status = card.dataset.status;
+    if (document.hidden && "Notification" in window && Notification.permission === "granted" &&
+        (status === "succeeded" || status === "failed")) {
+      const title = card.querySelector(".title");
+      new Notification(status === "succeeded" ? "Your video is ready" : "A video failed", {
+        body: title ? title.textContent : "",
+      });
+    }
+  });
+})();

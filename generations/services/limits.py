@@ -1,0 +1,72 @@
+"""Per-user abuse and cost limits, enforced in the database when a generation is created.
+
+Counting rows (not a cache) makes the limits exact across web processes; the user's row is
+locked for the check so two simultaneous submissions cannot both slip under a limit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Sum
+
+from generations.models import UNFINISHED, Generation
+
+
+class LimitExceeded(Exception):
+    """A clear sentence for the user: which limit, and when it resets."""
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def check_limits(*, user: Any, cost: Decimal, now: datetime) -> None:
+    mine = Generation.objects.filter(user=user)
+    in_flight_limit = settings.STUDIO_MAX_IN_FLIGHT
+    if in_flight_limit and mine.filter(status__in=UNFINISHED).count() >= in_flight_limit:
+        raise LimitExceeded(
+            f"You already have {in_flight_limit} videos in progress, the most at once. "
+            "Wait for one to finish (or cancel one) and try again."
+        )
+    per_minute = settings.STUDIO_MAX_PER_MINUTE
+    if per_minute:
+        recent = list(
+            mine.filter(created_at__gt=now - timedelta(minutes=1))
+            .order_by("created_at")
+            .values_list("created_at", flat=True)
+        )
+        if len(recent) >= per_minute:
+            resets = recent[0] + timedelta(minutes=1)
+            seconds = max(1, int((resets - now).total_seconds()) + 1)
+            raise LimitExceeded(
+                f"You can start at most {per_minute} videos per minute. Try again in {seconds} s."
+            )
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    month_start = day_start.replace(day=1)
+    next_month = (month_start + timedelta(days=32)).replace(day=1)
+    for limit, since, resets, period in (
+        (settings.STUDIO_MAX_SPEND_PER_DAY, day_start, day_start + timedelta(days=1), "today"),
+        (settings.STUDIO_MAX_SPEND_PER_MONTH, month_start, next_month, "this month"),
+    ):
+        if not limit:
+            continue
+        spent = mine.filter(created_at__gte=since).exclude(status="failed", charged="no").aggregate(
+            total=Sum("estimated_cost")
+        )["total"] or Decimal(0)
+        if spent + cost > Decimal(str(limit)):
+            raise LimitExceeded(
+                f"This video (~${cost:.2f}) would take your estimated spend {period} past "
+                f"the ${limit:.2f} limit (${spent:.2f} used). It resets {_when(resets)}."
+            )
+
+
+def lock_user(user: Any) -> None:
+    """Serialise a user's submissions for the duration of the current transaction."""
+    from django.contrib.auth import get_user_model
+
+    # ``user`` may be request.user, a lazy object: query the model, not type(user).
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import Max
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+
+from generations.models import UNFINISHED, Generation, ShareLink
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+
+
+def get_generation_for_user(request: HttpRequest, pk: object) -> Generation:
+    """The one owner-scoped lookup: a generation of the logged-in user, or 404."""
+    return get_object_or_404(Generation, pk=pk, user=request.user)
+
+
+def get_share_for_user(request: HttpRequest, pk: object, link_id: object) -> ShareLink:
+    return get_object_or_404(
+        ShareLink, pk=link_id, generation__pk=pk, generation__user=request.user
+    )
+
+
+def micros(moment: datetime) -> int:
+    return (moment - _EPOCH) // _MICRO
+
+
+def from_micros(value: int) -> datetime:
+    return _EPOCH + value * _MICRO
+
+
+def live_context(request: HttpRequest) -> dict[str, object]:
+    """The live-refresh token: the newest change among this user's generations."""
+    mine = Generation.objects.filter(user=request.user)
+    latest = mine.aggregate(latest=Max("updated_at"))["latest"]
+    return {
+        # Integer microseconds: exact, and safe in a URL without escaping.
+        "live_version": micros(latest) if latest else 0,
+        "live_active": mine.filter(status__in=UNFINISHED).exists(),
+    }

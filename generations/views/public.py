@@ -1,0 +1,86 @@
+"""Pages reachable without a login: share links and the provider's reference fetches.
+
+Both are capability URLs (an unguessable signed token); both check the token on every
+request, media included, so revoking a link or letting it expire takes effect at once.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from generations.files import serve_field_file
+from generations.models import ShareLink
+from generations.references import reference_for_token
+from generations.services import library
+from generations.sharing import link_for_token
+
+_PRIVATE_HEADERS = {
+    "X-Robots-Tag": "noindex, nofollow",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _private(response: HttpResponse) -> None:
+    for header, value in _PRIVATE_HEADERS.items():
+        response[header] = value
+
+
+def _live_link(request: HttpRequest, token: str) -> ShareLink | HttpResponse:
+    link = link_for_token(token)
+    if link is None:
+        raise Http404("No such link")
+    if not link.is_live() or not link.generation.video:
+        response = render(request, "share/gone.html", status=410)
+        _private(response)
+        return response
+    return link
+
+
+@never_cache
+@require_GET
+def share_page(request: HttpRequest, token: str) -> HttpResponse:
+    link = _live_link(request, token)
+    if isinstance(link, HttpResponse):
+        return link
+    library.share_viewed(link=link)
+    base = request.build_absolute_uri(f"/s/{token}/")
+    context = {
+        "link": link,
+        "g": link.generation,
+        "page_url": base,
+        "video_url": base + "video.mp4",
+        "poster_url": base + "poster.jpg",
+    }
+    response = render(request, "share/page.html", context)
+    _private(response)
+    return response
+
+
+@require_GET
+def share_media(request: HttpRequest, token: str, kind: str) -> HttpResponse:
+    link = _live_link(request, token)
+    if isinstance(link, HttpResponse):
+        return link
+    generation = link.generation
+    field = {"video.mp4": generation.video, "poster.jpg": generation.poster}.get(kind)
+    if not field:
+        raise Http404("No such file")
+    response = serve_field_file(
+        request, field, filename=f"seedance-{kind}", download=request.GET.get("download") == "1"
+    )
+    _private(response)
+    return response
+
+
+@require_GET
+def reference_file(request: HttpRequest, token: str) -> HttpResponse:
+    """A reference file for the provider to fetch: only with a valid, unexpired signature
+    naming this exact reference (generations.references.upstream_url)."""
+    reference = reference_for_token(token)
+    if reference is None:
+        raise Http404("No such reference")
+    name = f"reference.{reference.file.name.rsplit('.', 1)[-1]}"
+    return serve_field_file(request, reference.file, filename=name, download=False)

@@ -1,0 +1,187 @@
+"""The studio page: the New video form (every mode) beside the live gallery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from generations import selectors, services, tiers
+from generations.forms import BaseGenerationForm, form_for
+from generations.models import AspectRatio, Generation, Mode, Status
+from generations.services import library
+from generations.views.common import from_micros, get_generation_for_user, live_context
+
+# After a submit the settings stay (people make series); prompt, seed and files are cleared.
+STICKY = {
+    "model",
+    "duration",
+    "aspect_ratio",
+    "generate_audio",
+    "watermark",
+    "camera_fixed",
+    "return_last_frame",
+}
+SWITCHES = ("generate_audio", "watermark", "camera_fixed", "return_last_frame")
+
+
+def _gallery_context(request: HttpRequest) -> dict[str, Any]:
+    filters = selectors.Filters.from_query(request.GET)
+    items, next_cursor = selectors.page(
+        selectors.gallery(request.user, filters), request.GET.get("after", "")
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    return {
+        "generations": items,
+        "next_cursor": next_cursor,
+        "filters": filters,
+        "filter_query": query.urlencode(),
+        "statuses": Status.choices,
+        "modes": Mode.choices,
+        "tiers": tiers.TIERS,
+        "ratios": AspectRatio.choices,
+    }
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def gallery(request: HttpRequest) -> HttpResponse:
+    context = _gallery_context(request)
+    if request.htmx and request.GET.get("after"):
+        return render(request, "generations/gallery.html#page", context)
+    context.update(live_context(request))
+    if request.htmx and request.htmx.target == "gallery-wrap":
+        return render(request, "generations/gallery.html#gallery_wrap", context)
+    form = form_for(Mode.TEXT)(user=request.user)
+    context.update(form=form, estimate=form.estimate())
+    return render(request, "generations/gallery.html", context)
+
+
+def _render_form(request: HttpRequest, form: BaseGenerationForm) -> HttpResponse:
+    return render(
+        request, "generations/gallery.html#new_form", {"form": form, "estimate": form.estimate()}
+    )
+
+
+@login_required
+@require_POST
+def create(request: HttpRequest) -> HttpResponse:
+    form = form_for(request.POST.get("mode"))(request.POST, request.FILES, user=request.user)
+    try:
+        rejected = getattr(request, "upload_rejected", "")
+        if rejected:
+            form.add_error(None, rejected)
+        if rejected or not form.is_valid():
+            return _render_form(request, form)
+        data = {**form.cleaned_data, "mode": form.mode_value}
+        try:
+            if request.POST.get("all_formats"):
+                made = library.generation_all_formats(
+                    user=request.user, data=data, references=form.pending
+                )
+            else:
+                made = [
+                    services.generation_create(
+                        user=request.user, data=data, references=form.pending
+                    )
+                ]
+        except services.LimitExceeded as exc:
+            form.add_error(None, str(exc))
+            return _render_form(request, form)
+    finally:
+        form.discard()  # checked uploads are temp files; storage has its own copies now
+    if not request.htmx:
+        return redirect("generations:gallery")
+    sticky = {k: v for k, v in form.cleaned_data.items() if k in STICKY}
+    fresh = type(form)(initial=sticky, user=request.user)
+    context = {
+        "form": fresh,
+        "estimate": fresh.estimate(),
+        "created": made,
+        **live_context(request),
+    }
+    return render(request, "generations/gallery.html#created", context)
+
+
+def _initial_from(generation: Generation) -> dict[str, Any]:
+    initial = {field: getattr(generation, field) for field in STICKY | {"prompt", "seed"}}
+    initial["copy_references_from"] = generation.pk
+    return initial
+
+
+@login_required
+@require_GET
+def new_form(request: HttpRequest) -> HttpResponse:
+    """The form for another mode, keeping what was typed in the common fields."""
+    form_class = form_for(request.GET.get("mode"))
+    keep: dict[str, Any] = {
+        k: v
+        for k, v in request.GET.items()
+        if k in STICKY | {"prompt", "seed"} or k.endswith("_from")
+    }
+    keep.update({name: name in request.GET for name in SWITCHES})
+    form = form_class(initial=keep, user=request.user)
+    return render(
+        request,
+        "generations/gallery.html#new_form",
+        {"form": form, "estimate": form_class(data=request.GET).estimate()},
+    )
+
+
+@login_required
+@require_GET
+def iterate(request: HttpRequest, pk: object, how: str) -> HttpResponse:
+    """ "Edit and run" / "Continue from last frame" from a clip's page: the studio page with
+    the form prefilled."""
+    source = get_generation_for_user(request, pk)
+    context = _gallery_context(request)
+    if how == "continue" and source.last_frame:
+        initial = {k: getattr(source, k) for k in STICKY} | {"first_frame_from": source.pk}
+        form = form_for(Mode.IMAGE)(initial=initial, user=request.user)
+    else:
+        form = form_for(source.mode)(initial=_initial_from(source), user=request.user)
+    context.update(form=form, estimate=None, **live_context(request))
+    return render(request, "generations/gallery.html", context)
+
+
+@login_required
+@require_GET
+def estimate(request: HttpRequest) -> HttpResponse:
+    form = form_for(request.GET.get("mode"))(request.GET)
+    return render(request, "generations/gallery.html#estimate", {"estimate": form.estimate()})
+
+
+@login_required
+@require_GET
+def live(request: HttpRequest) -> HttpResponse:
+    """One request per interval for the whole gallery, however many cards are running.
+
+    204 (no body; htmx swaps nothing) when nothing changed since the client's token;
+    otherwise the changed cards as out-of-band swaps plus a fresh token.
+    """
+    try:
+        version = int(request.GET.get("v", ""))
+    except ValueError:
+        version = 0
+    context = live_context(request)
+    if context["live_version"] <= version:
+        return HttpResponse(status=204)
+    since = from_micros(version)
+    filters = selectors.Filters.from_query(request.GET)
+    changed = list(
+        selectors.gallery(request.user, filters)
+        .filter(updated_at__gt=since)
+        .order_by("created_at")[: selectors.PAGE_SIZE]
+    )
+    context.update(
+        changed=[g for g in changed if g.created_at <= since],
+        new=[g for g in changed if g.created_at > since],
+        filter_query=request.GET.urlencode(),
+    )
+    return render(request, "generations/gallery.html#live_response", context)

@@ -1,0 +1,195 @@
+"""The fault suite: many generations against the simulator with every fault switched on,
+while the Celery worker is SIGKILLed and Redis is restarted with its data gone.
+
+It must end with every generation terminal, zero duplicate create calls, every success
+backed by a playable stored file and every failure carrying a human reason.
+``make test`` runs a small version; ``make faults`` runs 100+ (FAULT_GENERATIONS).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+
+import av
+import pytest
+import requests
+from django.test.utils import override_settings
+
+from generations import services
+from generations.models import Generation, Status
+from tests import support
+
+pytestmark = [pytest.mark.e2e, pytest.mark.faults, pytest.mark.django_db(transaction=True)]
+
+FAULTS = {
+    "seed": 1234,
+    "create_429": 0.10,
+    "retry_after": 1,
+    "create_500": 0.03,
+    "create_502": 0.03,
+    "create_503": 0.05,
+    "create_slow": 0.03,
+    "slow_seconds": 4,
+    "create_drop": 0.03,
+    "create_malformed": 0.02,
+    "poll_429": 0.05,
+    "poll_500": 0.05,
+    "poll_503": 0.05,
+    "poll_slow": 0.02,
+    "poll_malformed": 0.02,
+    "task_fail": 0.04,
+    "task_moderate": 0.04,
+    "result_expire_early": 0.03,
+    "result_truncate": 0.10,
+}
+
+
+def _restart_redis(proc: support.Proc, url: str, log_dir) -> support.Proc:
+    """Kill redis-server and start an empty one on the same port: a flushed broker."""
+    import redis
+
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    proc.stop(signal.SIGKILL)
+    fresh = support.Proc(
+        f"redis-restarted-{port}",
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        dict(os.environ),
+        log_dir,
+    )
+    support.wait_for(lambda: redis.Redis(port=port).ping(), 10, "restarted redis")
+    return fresh
+
+
+def _playable(path: str) -> bool:
+    try:
+        with av.open(path) as container:
+            return next(container.decode(video=0), None) is not None
+    except Exception:
+        return False
+
+
+def test_no_job_lost_none_paid_twice(django_db_setup, django_db_blocker, user, proc_logs, tmp_path):
+    from studio.celery import app
+
+    count = int(os.environ.get("FAULT_GENERATIONS", "12"))
+    redis_proc, redis_url = support.start_redis(proc_logs)
+    sim_proc, sim_url = support.start_simulator(
+        proc_logs, SIMULATOR_FAULTS=json.dumps(FAULTS), SIMULATOR_SPEED="120"
+    )
+    media_root = tmp_path / "media"
+    env = support.worker_env(
+        database_url=support.database_url_for_current_test_db(),
+        redis_url=redis_url,
+        seedance_url=sim_url,
+        media_root=str(media_root),
+    )
+    env.update(
+        SEEDANCE_READ_TIMEOUT="2",
+        SEEDANCE_SWEEP_SECONDS="1",
+        SEEDANCE_DOWNLOAD_SECONDS="20",
+        SEEDANCE_DEADLINE_MINUTES="4",
+    )
+    previous_broker = app.conf.broker_url
+    support.point_celery_at(app, redis_url)
+    worker = support.start_worker(proc_logs, env, name="fault-worker")
+    beat = support.Proc(
+        "fault-beat",
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "studio",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(tmp_path / "beat-schedule"),
+        ],
+        env,
+        proc_logs,
+    )
+    kills = 0
+    redis_restarts = 0
+    try:
+        with override_settings(SEEDANCE_BASE_URL=sim_url, REDIS_URL=redis_url):
+            pks = []
+            for i in range(count):
+                generation = services.generation_create(
+                    user=user,
+                    data={
+                        "mode": "text",
+                        "model": "seedance2.0-480p",
+                        "prompt": f"fault suite clip {i}",
+                        "duration": 5,
+                        "aspect_ratio": ("16:9", "9:16", "1:1")[i % 3],
+                        "generate_audio": i % 2 == 0,
+                        "seed": i,
+                        "watermark": False,
+                        "camera_fixed": False,
+                        "return_last_frame": i % 4 == 0,
+                    },
+                )
+                pks.append(generation.pk)
+                if i == count // 3 or i == (2 * count) // 3:
+                    worker.stop(signal.SIGKILL)
+                    kills += 1
+                    worker = support.start_worker(proc_logs, env, name=f"fault-worker-{kills}")
+                if i == count // 2:
+                    redis_proc = _restart_redis(redis_proc, redis_url, proc_logs)
+                    redis_restarts += 1
+            deadline = time.monotonic() + 60 + count * 4
+            while time.monotonic() < deadline:
+                if (
+                    not Generation.objects.filter(pk__in=pks)
+                    .exclude(status__in=[Status.SUCCEEDED, Status.FAILED, Status.CANCELLED])
+                    .exists()
+                ):
+                    break
+                time.sleep(1)
+        stats = requests.get(f"{sim_url}/_sim/stats", timeout=5).json()
+        rows = list(Generation.objects.filter(pk__in=pks))
+        terminal = [g for g in rows if g.is_finished]
+        succeeded = [g for g in rows if g.status == Status.SUCCEEDED]
+        failed = [g for g in rows if g.status == Status.FAILED]
+        # A create refused with 429/503 is safely sent again; a duplicate charge is a prompt
+        # the provider ACCEPTED more than once.
+        accepted_dupes = sum(max(0, n - 1) for n in stats["accepted_by_prompt"].values())
+        playable = [g for g in succeeded if _playable(str(media_root / g.video.name))]
+        reasons = [g for g in failed if g.error_message.strip()]
+        print(
+            f"\nfault suite: generations={len(rows)} terminal={len(terminal)} "
+            f"succeeded={len(succeeded)} failed={len(failed)} "
+            f"playable={len(playable)}/{len(succeeded)} failures_with_reason="
+            f"{len(reasons)}/{len(failed)} create_requests={stats['creates_total']} "
+            f"accepted={stats['accepted_total']} duplicate_accepted_creates={accepted_dupes} "
+            f"worker_sigkills={kills} redis_restarts={redis_restarts}"
+        )
+        assert len(terminal) == len(rows), [
+            (g.status, g.error_message) for g in rows if not g.is_finished
+        ]
+        assert accepted_dupes == 0
+        assert len(playable) == len(succeeded)
+        assert len(reasons) == len(failed)
+        assert succeeded, "with these rates most generations should succeed"
+        assert kills >= 2 and redis_restarts == 1
+    finally:
+        beat.stop()
+        worker.stop()
+        sim_proc.stop()
+        redis_proc.stop()
+        support.point_celery_at(app, previous_broker)

@@ -1,0 +1,277 @@
+"""Gallery, history and sharing: constant queries per page, filters and search,
+favourites, deletion with files, and share links that can be revoked."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from generations.models import Generation, ShareLink, Status
+from generations.services import library, lifecycle
+from generations.sharing import link_for_token, token_for
+
+
+@pytest.fixture(autouse=True)
+def local_storage(settings, tmp_path, monkeypatch):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media"), "base_url": None},
+        },
+    }
+    monkeypatch.setattr(lifecycle, "_enqueue", lambda *args: None)
+
+
+def make(user, n, **fields):
+    now = timezone.now()
+    return Generation.objects.bulk_create(
+        [
+            Generation(
+                user=user,
+                model=fields.get("model", "seedance2.0-480p"),
+                prompt=fields.get("prompt", f"clip number {i}"),
+                duration=5,
+                aspect_ratio=fields.get("aspect_ratio", "16:9"),
+                seed=i,
+                status=fields.get("status", Status.SUCCEEDED),
+                mode=fields.get("mode", "text"),
+                starred=fields.get("starred", False),
+                created_at=now - timedelta(seconds=i),
+                updated_at=now,
+            )
+            for i in range(n)
+        ]
+    )
+
+
+def finished(user, prompt="shared clip"):
+    generation = Generation.objects.create(
+        user=user,
+        model="seedance2.0-480p",
+        prompt=prompt,
+        duration=5,
+        aspect_ratio="16:9",
+        seed=9,
+        status=Status.SUCCEEDED,
+        video_width=854,
+        video_height=480,
+    )
+    generation.video.save(
+        "v.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42" + b"v" * 500), save=False
+    )
+    generation.poster.save("p.jpg", ContentFile(b"\xff\xd8\xff" + b"p" * 100), save=False)
+    generation.save()
+    return generation
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_gallery_queries_are_the_same_at_10_and_200(client, user):
+    client.force_login(user)
+    make(user, 10)
+    small = count_queries(client, "/")
+    make(user, 190)
+    for generation in Generation.objects.all()[:20]:
+        library.share_create(generation=generation)
+    large = count_queries(client, "/")
+    assert small == large
+    assert count_queries(client, "/?status=succeeded&q=clip") == count_queries(
+        client, "/?status=succeeded&q=number"
+    )
+
+
+def test_gallery_pages_are_keyset_and_complete(client, user):
+    client.force_login(user)
+    make(user, 60)
+    seen = []
+    url = "/"
+    while url:
+        html = client.get(url, HTTP_HX_REQUEST="true" if "after" in url else None)
+        body = html.content.decode()
+        seen += [chunk.split('"')[0] for chunk in body.split('id="card-')[1:]]
+        url = (
+            ("/?after=" + body.split("after=")[1].split('"')[0])
+            if 'class="load-more"' in body
+            else ""
+        )
+    assert len(seen) == 60 == len(set(seen))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("status=failed", 2),
+        ("mode=image", 3),
+        ("model=seedance2.0-720p", 4),
+        ("aspect_ratio=9:16", 5),
+        ("starred=1", 6),
+        ("q=balloon", 7),
+        ("q=red+balloon", 7),
+        ("q=nothing-matches-this", 0),
+    ],
+)
+def test_filters_and_search(client, user, query, expected):
+    make(user, 10)
+    make(user, 2, status=Status.FAILED, prompt="broken")
+    make(user, 3, mode="image", prompt="image one")
+    make(user, 4, model="seedance2.0-720p", prompt="hd")
+    make(user, 5, aspect_ratio="9:16", prompt="tall")
+    make(user, 6, starred=True, prompt="fav")
+    make(user, 7, prompt="A red balloon over the sea")
+    client.force_login(user)
+    html = client.get(f"/?{query}").content.decode()
+    assert html.count('class="card ') == expected
+
+
+def test_star_toggles_and_returns_the_card(client, user):
+    generation = make(user, 1)[0]
+    client.force_login(user)
+    response = client.post(
+        reverse("generations:star", args=[generation.pk]),
+        {"starred": "1"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET=f"card-{generation.pk}",
+    )
+    assert f'id="card-{generation.pk}"' in response.content.decode()
+    generation.refresh_from_db()
+    assert generation.starred
+
+
+def test_deleting_removes_the_files(client, user, django_capture_on_commit_callbacks):
+    generation = finished(user)
+    names = [generation.video.name, generation.poster.name]
+    assert all(default_storage.exists(n) for n in names)
+    client.force_login(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("generations:delete", args=[generation.pk]))
+    assert not Generation.objects.filter(pk=generation.pk).exists()
+    assert not any(default_storage.exists(n) for n in names)
+
+
+def test_bulk_delete_only_touches_my_videos(
+    client, user, other_user, django_capture_on_commit_callbacks
+):
+    mine = finished(user, "mine")
+    theirs = finished(other_user, "theirs")
+    client.force_login(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("generations:bulk"), {"action": "delete", "ids": [mine.pk, theirs.pk]})
+    assert not Generation.objects.filter(pk=mine.pk).exists()
+    assert Generation.objects.filter(pk=theirs.pk).exists()
+    assert default_storage.exists(theirs.video.name)
+
+
+def test_bulk_download_is_a_zip_of_the_selected(client, user):
+    import io
+    import zipfile
+
+    a, b = finished(user, "a"), finished(user, "b")
+    client.force_login(user)
+    response = client.post(reverse("generations:bulk"), {"action": "download", "ids": [a.pk, b.pk]})
+    assert response["Content-Disposition"].startswith("attachment")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert len(archive.namelist()) == 2
+
+
+def test_share_tokens_are_unguessable_and_not_stored(user):
+    link = library.share_create(generation=finished(user))
+    token = token_for(link)
+    assert len(token) >= 43  # 256 bits, 128 of them a secret MAC
+    assert link_for_token(token) == link
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    assert link_for_token(forged) is None
+    stored = " ".join(str(v) for v in ShareLink.objects.values_list().get())
+    assert token not in stored
+
+
+def test_share_page_hides_the_prompt_by_default_and_unfurls(client, user):
+    generation = finished(user, "Secret campaign prompt")
+    link = library.share_create(generation=generation)
+    response = client.get(f"/s/{token_for(link)}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Secret campaign prompt" not in html
+    for tag in (
+        'property="og:title"',
+        'property="og:image"',
+        'property="og:video"',
+        'name="twitter:card"',
+        'name="robots" content="noindex',
+    ):
+        assert tag in html
+    assert response["X-Robots-Tag"].startswith("noindex")
+    assert user.username not in html
+    assert str(generation.pk) not in html
+    link.refresh_from_db()
+    assert link.view_count == 1
+
+
+def test_revoked_or_expired_links_are_gone_with_their_media(client, user):
+    generation = finished(user)
+    link = library.share_create(generation=generation, show_prompt=True)
+    token = token_for(link)
+    assert client.get(f"/s/{token}/video.mp4").status_code == 200
+    library.share_revoke(link=link)
+    assert client.get(f"/s/{token}/").status_code == 410
+    assert "no longer available" in client.get(f"/s/{token}/").content.decode()
+    assert client.get(f"/s/{token}/video.mp4").status_code == 410
+    expiring = library.share_create(generation=generation, expires_in_days=1)
+    ShareLink.objects.filter(pk=expiring.pk).update(expires_at=timezone.now())
+    assert client.get(f"/s/{token_for(expiring)}/").status_code == 410
+
+
+def test_another_users_share_management_is_404(client, user, other_user):
+    link = library.share_create(generation=finished(other_user))
+    client.force_login(user)
+    assert (
+        client.post(reverse("generations:share_create", args=[link.generation.pk])).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            reverse("generations:share_revoke", args=[link.generation.pk, link.pk])
+        ).status_code
+        == 404
+    )
+    link.refresh_from_db()
+    assert link.revoked_at is None
+
+
+def test_make_all_formats_creates_a_group_of_three(client, user):
+    client.force_login(user)
+    client.post(
+        reverse("generations:create"),
+        {
+            "mode": "text",
+            "model": "seedance2.0-480p",
+            "prompt": "three formats",
+            "duration": "5",
+            "aspect_ratio": "16:9",
+            "all_formats": "1",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    made = Generation.objects.filter(prompt="three formats")
+    assert sorted(made.values_list("aspect_ratio", flat=True)) == ["16:9", "1:1", "9:16"]
+    assert len(set(made.values_list("group", flat=True))) == 1
+
+
+def test_edit_and_run_prefills_everything(client, user):
+    generation = finished(user, "tweak me")
+    client.force_login(user)
+    html = client.get(reverse("generations:iterate", args=[generation.pk, "edit"])).content
+    assert b"tweak me" in html
+    assert str(generation.pk).encode() in html  # copy_references_from

@@ -1,0 +1,238 @@
+"""Every mode's form: valid edges pass, every rule of the seed page fails next to its field,
+and a rejected submission leaves nothing in storage."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.storage import default_storage
+from django.urls import reverse
+
+from generations import forms, services
+from generations.models import Generation, Reference, ReferenceRole, Status
+from generations.services import lifecycle
+from tests import media_factory as mf
+
+COMMON = {
+    "model": "seedance2.0-720p",
+    "prompt": "Product on a table",
+    "duration": "6",
+    "aspect_ratio": "16:9",
+}
+
+
+@pytest.fixture(autouse=True)
+def local_storage(settings, tmp_path, monkeypatch):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media"), "base_url": None},
+        },
+    }
+    monkeypatch.setattr(lifecycle, "_enqueue", lambda *args: None)
+    return tmp_path / "media"
+
+
+def stored_files(root) -> list:
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def make(form_class, user=None, files=None, **data):
+    form = form_class(
+        data={**COMMON, "mode": form_class.mode_value, **data}, files=files or {}, user=user
+    )
+    form.is_valid()
+    return form
+
+
+def image(color=(200, 30, 30), w=640, h=640):
+    return mf.upload("frame.png", mf.png(w, h, color), "image/png")
+
+
+def video(seconds=3.0):
+    return mf.upload("clip.mp4", mf.mp4(seconds), "video/mp4")
+
+
+def test_image_mode_needs_a_first_frame(db):
+    form = make(forms.ImageForm)
+    assert "first frame" in form.errors["first_frame"][0]
+
+
+def test_image_mode_accepts_an_image(db):
+    form = make(forms.ImageForm, files={"first_frame": image()})
+    assert form.errors == {}
+    assert [p.role for p in form.pending] == [ReferenceRole.FIRST_FRAME]
+    form.discard()
+
+
+def test_first_last_needs_both_frames(db):
+    form = make(forms.FirstLastForm, files={"first_frame": image()})
+    assert "last frame" in form.errors["last_frame"][0]
+    form.discard()
+    form = make(forms.FirstLastForm, files={"last_frame": image()})
+    assert "first frame" in form.errors["first_frame"][0]
+    form.discard()
+
+
+def test_reference_mode_counts(db):
+    nine = {"images": [image() for _ in range(9)]}
+    form = make(forms.ReferenceForm, files=nine)
+    assert form.errors == {}
+    form.discard()
+    ten = {"images": [image() for _ in range(10)]}
+    assert "At most 9 images" in make(forms.ReferenceForm, files=ten).errors["images"][0]
+    four = {"videos": [video(2) for _ in range(4)]}
+    assert "At most 3 videos" in make(forms.ReferenceForm, files=four).errors["videos"][0]
+
+
+def test_reference_videos_each_2_to_15_and_together_at_most_15(db):
+    ok = make(forms.ReferenceForm, files={"videos": [video(7), video(8)]})
+    assert ok.errors == {}, ok.errors
+    assert ok.input_video_seconds() == pytest.approx(15, abs=0.2)
+    ok.discard()
+    over = make(forms.ReferenceForm, files={"videos": [video(8), video(8)]})
+    assert "total must be at most 15 s" in over.errors["videos"][0]
+    short = make(forms.ReferenceForm, files={"videos": [video(1.5)]})
+    assert "2–15 s" in short.errors["videos"][0]
+
+
+def test_audio_needs_an_image_or_video(db):
+    audio = {"audios": [mf.upload("a.wav", mf.wav(3), "audio/wav")]}
+    form = make(forms.ReferenceForm, files=audio)
+    assert "at least one reference image or video" in form.errors["audios"][0]
+    with_image = make(forms.ReferenceForm, files={**audio, "images": [image()]})
+    assert with_image.errors == {}
+    with_image.discard()
+
+
+def test_mini_tiers_refuse_video_references(db):
+    form = make(forms.ReferenceForm, files={"videos": [video(3)]}, model="seedance2.0-mini-480p")
+    assert "does not accept reference videos" in form.errors["model"][0]
+
+
+def test_edit_needs_a_source_video_and_extend_gets_a_default_prompt(db):
+    assert "source video" in make(forms.EditForm).errors["source_video"][0]
+    form = make(forms.ExtendForm, files={"source_video": video(4)}, prompt="")
+    assert form.errors == {}
+    assert form.cleaned_data["prompt"] == forms.EXTEND_DEFAULT_PROMPT
+    form.discard()
+
+
+def test_a_file_that_lies_about_its_type_is_refused(db):
+    fake = mf.upload("frame.png", b"\x89PNG\r\n\x1a\n<html><script>alert(1)</script>", "image/png")
+    form = make(forms.ImageForm, files={"first_frame": fake})
+    assert "first_frame" in form.errors
+
+
+def test_reference_video_seconds_raise_the_estimate(db):
+    text = make(forms.TextForm).estimate()
+    form = make(forms.ReferenceForm, files={"videos": [video(5)]})
+    assert form.estimate() > text
+    form.discard()
+
+
+def test_a_rejected_submission_stores_nothing(client, user, local_storage):
+    client.force_login(user)
+    files = {"images": [image(), mf.upload("x.png", b"not an image", "image/png")]}
+    response = client.post(
+        reverse("generations:create"),
+        {**COMMON, "mode": "reference", **files},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    assert Generation.objects.count() == 0
+    assert stored_files(local_storage) == []
+
+
+def test_a_valid_submission_stores_generation_and_references_together(client, user, local_storage):
+    client.force_login(user)
+    response = client.post(
+        reverse("generations:create"),
+        {
+            **COMMON,
+            "mode": "first_last",
+            "first_frame": image((255, 0, 0)),
+            "last_frame": image((0, 0, 255)),
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    generation = Generation.objects.get()
+    refs = list(generation.references.order_by("role"))
+    assert [r.role for r in refs] == [ReferenceRole.FIRST_FRAME, ReferenceRole.LAST_FRAME]
+    assert len(stored_files(local_storage)) == 2
+    assert all("frame.png" not in r.file.name.split("/")[-1][:9] for r in refs)
+    request = services.build_request(generation)
+    assert request.image and request.last_image and request.operation is None
+
+
+def test_a_failed_database_write_leaves_no_files(user, local_storage, monkeypatch):
+    form = make(forms.ImageForm, files={"first_frame": image()}, user=user)
+    assert form.errors == {}
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(Reference.objects, "bulk_create", explode)
+    with pytest.raises(RuntimeError):
+        services.generation_create(
+            user=user, data={**form.cleaned_data, "mode": "image"}, references=form.pending
+        )
+    form.discard()
+    assert Generation.objects.count() == 0
+    assert stored_files(local_storage) == []
+
+
+def test_an_earlier_output_can_be_reused_without_uploading(user, local_storage):
+    from django.core.files.base import ContentFile
+
+    earlier = Generation.objects.create(
+        user=user,
+        model="seedance2.0-480p",
+        prompt="earlier",
+        duration=5,
+        aspect_ratio="16:9",
+        seed=1,
+        status=Status.SUCCEEDED,
+    )
+    earlier.last_frame.save("last.png", ContentFile(mf.png(640, 360)), save=True)
+    form = make(forms.ImageForm, user=user, first_frame_from=str(earlier.pk))
+    assert form.errors == {}
+    generation = services.generation_create(
+        user=user, data={**form.cleaned_data, "mode": "image"}, references=form.pending
+    )
+    ref = generation.references.get()
+    assert ref.source_generation == earlier
+    assert ref.file.name != earlier.last_frame.name  # a copy, not a shared file
+    earlier.delete()
+    assert default_storage.exists(ref.file.name)
+
+
+def test_another_users_output_cannot_be_reused(user, other_user):
+    theirs = Generation.objects.create(
+        user=other_user,
+        model="seedance2.0-480p",
+        prompt="theirs",
+        duration=5,
+        aspect_ratio="16:9",
+        seed=1,
+        status=Status.SUCCEEDED,
+        last_frame="x/last.png",
+    )
+    form = make(forms.ImageForm, user=user, first_frame_from=str(theirs.pk))
+    assert "first_frame_from" in form.errors
+
+
+def test_signed_reference_urls_expire_and_name_one_file(client, user, local_storage, settings):
+    form = make(forms.ImageForm, files={"first_frame": image()}, user=user)
+    generation = services.generation_create(
+        user=user, data={**form.cleaned_data, "mode": "image"}, references=form.pending
+    )
+    form.discard()
+    url = services.build_request(generation).image
+    path = url.removeprefix(settings.STUDIO_PUBLIC_URL)
+    response = client.get(path)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)[:4] == b"\x89PNG"
+    assert client.get(path[:-3] + "xx/").status_code == 404

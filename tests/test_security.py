@@ -1,0 +1,162 @@
+"""Web security properties: owner-scoped lookups on every route, headers, CSRF, login
+throttling, and the provider key never reaching a page or a log line."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.urls import get_resolver, reverse
+
+from generations.models import Generation, Status
+from generations.services import lifecycle
+
+SECRET = "sk-live-supersecret-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def no_broker(monkeypatch):
+    monkeypatch.setattr(lifecycle, "_enqueue", lambda *args: None)
+
+
+@pytest.fixture
+def theirs(other_user, settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path), "base_url": None},
+        },
+    }
+    generation = Generation.objects.create(
+        user=other_user,
+        model="seedance2.0-480p",
+        prompt="theirs",
+        duration=5,
+        aspect_ratio="16:9",
+        seed=1,
+        status=Status.SUCCEEDED,
+    )
+    for field in ("video", "poster", "last_frame"):
+        getattr(generation, field).save(f"{field}.bin", ContentFile(b"data"), save=False)
+    generation.save()
+    return generation
+
+
+# Every URL name that takes a generation id, with how to call it.
+GENERATION_ROUTES = {
+    "generations:detail": ("get", {}),
+    "generations:cancel": ("post", {}),
+    "generations:rerun": ("post", {}),
+    "generations:star": ("post", {}),
+    "generations:delete": ("post", {}),
+    "generations:iterate": ("get", {"how": "edit"}),
+    "generations:share_create": ("post", {}),
+    "generations:share_revoke": ("post", {"link_id": "LINK"}),
+    "generations:file": ("get", {"kind": "video"}),
+}
+
+
+def test_every_generation_route_is_covered_by_the_isolation_test():
+    names = {
+        f"generations:{p.name}"
+        for p in get_resolver().url_patterns[-1].url_patterns
+        if "<uuid:pk>" in str(p.pattern)
+    }
+    assert names == set(GENERATION_ROUTES)
+
+
+CASES = [(name, None) for name in sorted(GENERATION_ROUTES) if name != "generations:file"] + [
+    ("generations:file", kind) for kind in ("video", "poster", "last-frame")
+]
+
+
+@pytest.mark.parametrize(("name", "kind"), CASES)
+def test_another_users_generation_is_404_on_every_route(client, user, theirs, name, kind):
+    method, extra = GENERATION_ROUTES[name]
+    kwargs = {"pk": theirs.pk, **({"kind": kind} if kind else extra)}
+    if kwargs.get("link_id") == "LINK":
+        from generations.services import library
+
+        kwargs["link_id"] = library.share_create(generation=theirs).pk
+    client.force_login(user)
+    response = getattr(client, method)(reverse(name, kwargs=kwargs))
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == Status.SUCCEEDED
+    assert not theirs.starred
+    assert theirs.share_links.filter(revoked_at__isnull=False).count() == 0
+
+
+def test_mutations_need_the_csrf_token(user, theirs):
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(theirs.user)
+    url = reverse("generations:cancel", args=[theirs.pk])
+    assert strict.post(url).status_code == 403
+    page = strict.get("/").content.decode()
+    token = page.split('"x-csrftoken": "')[1].split('"')[0]
+    assert strict.post(url, HTTP_X_CSRFTOKEN=token).status_code == 302
+
+
+def test_pages_send_a_strict_content_security_policy(client, user):
+    client.force_login(user)
+    response = client.get("/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-eval" not in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    html = response.content.decode()
+    assert "<script>" not in html and "hx-on" not in html
+    assert '"allowEval": false' in html
+
+
+def test_login_is_throttled_after_repeated_failures(client, user, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(3):
+        client.post("/accounts/login/", {"username": user.username, "password": "wrong"})
+    locked = client.post(
+        "/accounts/login/", {"username": user.username, "password": "correct horse battery"}
+    )
+    assert locked.status_code == 429
+    assert "Too many failed logins" in locked.content.decode()
+
+
+def test_the_provider_key_never_reaches_pages_or_logs(
+    client, user, settings, caplog, simulator_url
+):
+    settings.SEEDANCE_API_KEY = SECRET
+    settings.SEEDANCE_BASE_URL = simulator_url
+    client.force_login(user)
+    from generations import services
+
+    generation = services.generation_create(
+        user=user,
+        data={
+            "mode": "text",
+            "model": "seedance2.0-480p",
+            "prompt": "key test",
+            "duration": 5,
+            "aspect_ratio": "16:9",
+            "seed": 1,
+        },
+    )
+    with caplog.at_level(logging.DEBUG):
+        services.generation_submit(generation.pk)  # the simulator refuses this key: 401
+    generation.refresh_from_db()
+    assert generation.status == Status.FAILED
+    pages = [
+        client.get("/").content,
+        client.get(reverse("generations:detail", args=[generation.pk])).content,
+        client.get(reverse("generations:live") + "?v=0").content,
+        client.get(reverse("generations:new_form") + "?mode=reference").content,
+    ]
+    for body in pages:
+        assert SECRET.encode() not in body
+    assert SECRET not in caplog.text
+    assert SECRET not in generation.error_message
+    assert "API key" in generation.error_message
