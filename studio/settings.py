@@ -169,7 +169,8 @@ STUDIO_PUBLIC_URL = env_str("STUDIO_PUBLIC_URL", "http://127.0.0.1:8000")
 FILE_UPLOAD_HANDLERS = ["generations.uploads.CappedUploadHandler"]
 UPLOAD_MAX_REQUEST_BYTES = env_int("UPLOAD_MAX_REQUEST_BYTES", 200 * 1024 * 1024)
 UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 15)
-DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES
+# Django's own hard stop (a bare 400) sits above ours, which answers with a form message.
+DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES + 5
 
 # --- Broker and Celery ----------------------------------------------------------------
 # Tests default to their own database number so they never touch a running studio's queue.

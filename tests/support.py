@@ -110,6 +110,8 @@ def start_simulator(log_dir: Path, **env_overrides: str) -> tuple[Proc, str]:
 
 
 def worker_env(*, database_url: str, redis_url: str, seedance_url: str, media_root: str) -> dict:
+    from django.conf import settings
+
     return {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -117,7 +119,8 @@ def worker_env(*, database_url: str, redis_url: str, seedance_url: str, media_ro
         "SEEDANCE_BASE_URL": seedance_url,
         "SEEDANCE_API_KEY": SIM_KEY,
         "MEDIA_ROOT": media_root,
-        "SECRET_KEY": "e2e-test-secret-key",
+        # The same key as this process, so URLs signed by the worker verify in the web tier.
+        "SECRET_KEY": settings.SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DEBUG": "0",
         "SEEDANCE_POLL_MIN_SECONDS": "0.3",

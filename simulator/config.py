@@ -1,0 +1,42 @@
+"""Simulator settings, read from the environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 8001
+    api_key: str = ""  # empty: any non-empty Bearer token is accepted
+    speed: float = 1.0
+    result_ttl: float = 86400.0
+    data_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="seedsim-")))
+    public_url: str = ""
+    error_style: str = "openai"
+    faults: dict[str, float] = field(default_factory=dict)
+    log: bool = False
+
+    @classmethod
+    def from_env(cls) -> Config:
+        env = os.environ
+        config = cls(
+            host=env.get("SIMULATOR_HOST", "127.0.0.1"),
+            port=int(env.get("SIMULATOR_PORT", "8001")),
+            api_key=env.get("SIMULATOR_API_KEY", ""),
+            speed=float(env.get("SIMULATOR_SPEED", "1") or 1),
+            result_ttl=float(env.get("SIMULATOR_RESULT_TTL", "86400") or 86400),
+            public_url=env.get("SIMULATOR_PUBLIC_URL", ""),
+            error_style=env.get("SIMULATOR_ERROR_STYLE", "openai"),
+            faults=json.loads(env.get("SIMULATOR_FAULTS") or "{}"),
+            log=env.get("SIMULATOR_LOG") == "1",
+        )
+        if env.get("SIMULATOR_DATA_DIR"):
+            config.data_dir = Path(env["SIMULATOR_DATA_DIR"])
+            config.data_dir.mkdir(parents=True, exist_ok=True)
+        return config

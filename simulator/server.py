@@ -1,0 +1,420 @@
+"""The HTTP side of the simulator: the seed's endpoints, result files, fault switches and
+counters, on the standard library's threading HTTP server."""
+
+from __future__ import annotations
+
+import json
+import random
+import secrets
+import shutil
+import string
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from simulator import render
+from simulator.config import Config
+from simulator.rules import Invalid, Spec, validate
+
+# Realistic run times at speed 1 (api-notes.md: ~30 s to 5 min): base + per output second.
+RUN_TIME = {480: (30, 3), 720: (40, 6), 1080: (60, 12), 2160: (90, 14)}
+QUEUE_SECONDS = 6.0
+MAX_BODY = 10 * 1024 * 1024
+
+
+@dataclass
+class Task:
+    id: str
+    spec: Spec
+    seed: int
+    created: float
+    run_seconds: float
+    token: str
+    rendered: threading.Event = field(default_factory=threading.Event)
+    render_error: str = ""
+    video: Path | None = None
+    last_frame: Path | None = None
+    completed_at: float | None = None
+    outcome: str = "ok"  # ok | fail | moderate
+    expire_early: bool = False
+
+
+class State:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.lock = threading.Lock()
+        self.tasks: dict[str, Task] = {}
+        self.by_token: dict[str, Task] = {}
+        self.faults: dict[str, float] = dict(config.faults)
+        self.random = random.Random(self.faults.get("seed"))
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="render")
+        self.reset_stats()
+
+    def reset_stats(self) -> None:
+        self.stats: dict[str, Any] = {
+            "creates_total": 0,
+            "creates_by_prompt": {},
+            "accepted_total": 0,
+            "accepted_by_prompt": {},
+            "polls_total": 0,
+            "polls_by_task": {},
+            "downloads_total": 0,
+        }
+
+    def roll(self, name: str) -> bool:
+        rate = float(self.faults.get(name, 0) or 0)
+        with self.lock:
+            return rate > 0 and self.random.random() < rate
+
+    def status(self, task: Task, now: float) -> dict[str, Any]:
+        speed = self.config.speed
+        elapsed = now - task.created
+        queued = QUEUE_SECONDS / speed
+        body: dict[str, Any] = {
+            "id": task.id,
+            "task_id": task.id,
+            "object": "video.generation.job",
+            "model": task.spec.model,
+            "created_at": int(task.created),
+        }
+        done_at = queued + task.run_seconds / speed
+        if elapsed < queued:
+            return {**body, "status": "queued", "progress": 0}
+        if elapsed < done_at or not task.rendered.is_set():
+            fraction = min(0.99, (elapsed - queued) / max(done_at - queued, 1e-6))
+            progress = [10, 30, 50, 70, 90][min(4, int(fraction * 5))]
+            return {**body, "status": "in_progress", "progress": progress}
+        if task.completed_at is None:
+            task.completed_at = now
+        if task.render_error or task.outcome != "ok":
+            code, message = {
+                "moderate": (
+                    "OutputVideoSensitiveContentDetected",
+                    "The generated video may contain sensitive content.",
+                ),
+            }.get(task.outcome, ("InternalServiceError", "The service failed to render."))
+            return {
+                **body,
+                "status": "failed",
+                "progress": 100,
+                "error": {"code": code, "message": message},
+            }
+        base = self.public_url()
+        body.update(
+            status="completed",
+            progress=100,
+            completed_at=int(task.completed_at),
+            video_url=f"{base}/files/{task.token}/video.mp4",
+        )
+        if task.last_frame:
+            body["last_frame_url"] = f"{base}/files/{task.token}/last_frame.png"
+        return body
+
+    def public_url(self) -> str:
+        return self.config.public_url.rstrip("/")
+
+
+def _task_id() -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "task_" + "".join(secrets.choice(alphabet) for _ in range(24))
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: SimulatorServer
+
+    @property
+    def state(self) -> State:
+        return self.server.state
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        if self.state.config.log:
+            sys.stderr.write(f"simulator {self.address_string()} {format % args}\n")
+
+    # -- helpers ---------------------------------------------------------------------
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _error(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        param: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        style = self.state.config.error_style
+        if style == "gateway":
+            body: dict[str, Any] = {"code": code, "message": message, "data": None}
+        elif style == "ark":
+            body = {
+                "error": {
+                    "code": code,
+                    "message": f"{message} Request id: sim",
+                    "param": param or "",
+                    "type": "BadRequest",
+                }
+            }
+        else:
+            body = {
+                "error": {
+                    "message": message,
+                    "type": "invalid_request_error",
+                    "code": code,
+                    "param": param,
+                }
+            }
+        self._send(status, body, headers)
+
+    def _authorized(self) -> bool:
+        header = self.headers.get("Authorization", "")
+        token = header[7:].strip() if header.startswith("Bearer ") else ""
+        expected = self.state.config.api_key
+        if not token or (expected and not secrets.compare_digest(token, expected)):
+            self._error(401, "AuthenticationError", "invalid or missing API key")
+            return False
+        return True
+
+    def _loopback_only(self) -> bool:
+        if self.client_address[0] not in {"127.0.0.1", "::1"}:
+            self._error(403, "forbidden", "control endpoints answer only on loopback")
+            return False
+        return True
+
+    def _body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            raise Invalid("body", "request body too large", "request_too_large")
+        raw = self.rfile.read(length) if length else b""
+        try:
+            return json.loads(raw or b"null")
+        except ValueError:
+            raise Invalid("body", "the body is not valid JSON", "invalid_json") from None
+
+    # -- routes ------------------------------------------------------------------------
+    def do_POST(self) -> None:  # noqa: N802
+        path = self.path.split("?")[0].rstrip("/")
+        if path in {"/v1/video/generations", "/v1/videos/generations"}:
+            return self._create()
+        if path == "/_sim/reset" and self._loopback_only():
+            with self.state.lock:
+                self.state.tasks.clear()
+                self.state.by_token.clear()
+                self.state.reset_stats()
+            return self._send(200, {"ok": True})
+        if path == "/_sim/faults" and self._loopback_only():
+            try:
+                faults = self._body()
+            except Invalid as exc:
+                return self._error(400, exc.code, exc.message)
+            self.state.faults = dict(faults or {})
+            self.state.random = random.Random(self.state.faults.get("seed"))
+            return self._send(200, self.state.faults)
+        if not path.startswith("/_sim/"):
+            self._error(404, "not_found", "no such endpoint")
+
+    def do_GET(self) -> None:  # noqa: N802
+        path = self.path.split("?")[0]
+        if path.startswith("/v1/videos/"):
+            return self._poll(path.rsplit("/", 1)[-1])
+        if path.startswith("/files/"):
+            return self._file(path)
+        if path == "/_sim/stats" and self._loopback_only():
+            with self.state.lock:
+                stats = json.loads(json.dumps(self.state.stats))
+                stats["tasks"] = {
+                    t.id: self.state.status(t, time.time())["status"]
+                    for t in self.state.tasks.values()
+                }
+            return self._send(200, stats)
+        if path == "/_sim/faults" and self._loopback_only():
+            return self._send(200, self.state.faults)
+        if not path.startswith("/_sim/"):
+            self._error(404, "not_found", "no such endpoint")
+
+    def _create(self) -> None:
+        if not self._authorized():
+            return
+        state = self.state
+        try:
+            body = self._body()
+        except Invalid as exc:
+            return self._error(
+                413 if exc.code == "request_too_large" else 400, exc.code, exc.message, exc.param
+            )
+        prompt = body.get("prompt") if isinstance(body, dict) else None
+        key = prompt if isinstance(prompt, str) else ""
+        with state.lock:
+            state.stats["creates_total"] += 1
+            state.stats["creates_by_prompt"][key] = state.stats["creates_by_prompt"].get(key, 0) + 1
+        if state.roll("create_429"):
+            retry = str(int(state.faults.get("retry_after", 2)))
+            return self._error(
+                429,
+                "RateLimitExceeded.EndpointRPM",
+                "rate limit exceeded",
+                headers={"Retry-After": retry},
+            )
+        for status in (500, 502, 503):
+            if state.roll(f"create_{status}"):
+                return self._error(status, "InternalServiceError", "upstream error")
+        try:
+            spec = validate(body)
+            if "[[reject-input]]" in spec.prompt:
+                raise Invalid(
+                    "prompt",
+                    "The prompt may contain sensitive content.",
+                    "InputTextSensitiveContentDetected",
+                )
+            task = self._accept(spec)
+        except Invalid as exc:
+            return self._error(400, exc.code, exc.message, exc.param)
+        if state.roll("create_slow"):
+            time.sleep(float(state.faults.get("slow_seconds", 20)))
+        if state.roll("create_drop"):
+            self.close_connection = True
+            self.connection.close()
+            return None
+        if state.roll("create_malformed"):
+            return self._send(200, b'{"id": "' + task.id.encode() + b'", "status": ')
+        return self._send(
+            200,
+            {
+                "id": task.id,
+                "task_id": task.id,
+                "object": "video.generation.job",
+                "model": spec.model,
+                "status": "queued",
+                "progress": 0,
+                "created_at": int(task.created),
+            },
+        )
+
+    def _accept(self, spec: Spec) -> Task:
+        state = self.state
+        task_id = _task_id()
+        folder = state.config.data_dir / task_id
+        inputs = render.fetch_inputs(spec, folder / "inputs")
+        base, per_second = RUN_TIME[min(spec.width, spec.height)]
+        seed = spec.seed if spec.seed is not None else secrets.randbelow(2**32)
+        task = Task(
+            id=task_id,
+            spec=spec,
+            seed=seed,
+            created=time.time(),
+            run_seconds=base + per_second * spec.duration,
+            token=secrets.token_urlsafe(24),
+        )
+        if "[[moderate]]" in spec.prompt or state.roll("task_moderate"):
+            task.outcome = "moderate"
+        elif "[[fail]]" in spec.prompt or state.roll("task_fail"):
+            task.outcome = "fail"
+        task.expire_early = state.roll("result_expire_early")
+        with state.lock:
+            state.tasks[task_id] = task
+            state.by_token[task.token] = task
+            state.stats["accepted_total"] += 1
+            by_prompt = state.stats["accepted_by_prompt"]
+            by_prompt[spec.prompt] = by_prompt.get(spec.prompt, 0) + 1
+        state.pool.submit(self._render, task, inputs, folder)
+        return task
+
+    @staticmethod
+    def _render(task: Task, inputs: render.Inputs, folder: Path) -> None:
+        try:
+            task.video, task.last_frame = render.render(task.spec, inputs, task.seed, folder)
+        except Exception as exc:  # the task fails; the server goes on
+            task.render_error = repr(exc)[:500]
+            sys.stderr.write(f"simulator: render of {task.id} failed: {task.render_error}\n")
+        finally:
+            shutil.rmtree(folder / "inputs", ignore_errors=True)
+            task.rendered.set()
+
+    def _poll(self, task_id: str) -> None:
+        if not self._authorized():
+            return
+        state = self.state
+        with state.lock:
+            state.stats["polls_total"] += 1
+            state.stats["polls_by_task"][task_id] = state.stats["polls_by_task"].get(task_id, 0) + 1
+            task = state.tasks.get(task_id)
+        if state.roll("poll_429"):
+            return self._error(
+                429,
+                "RateLimitExceeded",
+                "rate limit exceeded",
+                headers={"Retry-After": str(int(state.faults.get("retry_after", 2)))},
+            )
+        for status in (500, 503):
+            if state.roll(f"poll_{status}"):
+                return self._error(status, "InternalServiceError", "upstream error")
+        if task is None:
+            return self._error(400, "task_not_exist", f"task {task_id} does not exist")
+        if state.roll("poll_slow"):
+            time.sleep(float(state.faults.get("slow_seconds", 20)))
+        if state.roll("poll_malformed"):
+            return self._send(200, b"<html>502 Bad Gateway</html>")
+        self._send(200, state.status(task, time.time()))
+
+    def _file(self, path: str) -> None:
+        parts = path.strip("/").split("/")
+        state = self.state
+        task = state.by_token.get(parts[1]) if len(parts) == 3 else None
+        target = None
+        fresh = task and task.completed_at is not None and not task.expire_early
+        if fresh and time.time() - task.completed_at <= state.config.result_ttl:
+            target = {"video.mp4": task.video, "last_frame.png": task.last_frame}.get(parts[2])
+        if target is None or not target.exists():
+            return self._error(404, "not_found", "the file does not exist or has expired")
+        data = target.read_bytes()
+        with state.lock:
+            state.stats["downloads_total"] += 1
+        content_type = "video/mp4" if target.suffix == ".mp4" else "image/png"
+        start, end = 0, len(data) - 1
+        status = 200
+        header = self.headers.get("Range", "")
+        if header.startswith("bytes=") and "," not in header:
+            first, _, last = header[6:].partition("-")
+            if first.isdigit():
+                start, end = int(first), min(int(last) if last.isdigit() else end, end)
+                status = 206
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(end - start + 1))
+        self.send_header("Accept-Ranges", "bytes")
+        if status == 206:
+            self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
+        self.end_headers()
+        body = data[start : end + 1]
+        if target.suffix == ".mp4" and state.roll("result_truncate"):
+            self.wfile.write(body[: len(body) // 2])
+            self.close_connection = True
+            return
+        self.wfile.write(body)
+
+
+class SimulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], config: Config) -> None:
+        super().__init__(address, Handler)
+        self.state = State(config)
+        if not config.public_url:
+            config.public_url = f"http://{address[0]}:{self.server_port}"
+
+
+def make_server(host: str, port: int, config: Config) -> SimulatorServer:
+    return SimulatorServer((host, port), config)
