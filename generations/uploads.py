@@ -60,6 +60,14 @@ _IMAGE_FORMATS = {
 _EPSILON = 0.05
 
 
+def human_size(size: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit in {"bytes", "KB"} else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
+
+
 class UploadRejected(Exception):
     """A clear sentence for the user, shown next to the form field."""
 
@@ -372,8 +380,8 @@ class CappedUploadHandler(TemporaryFileUploadHandler):
             # Refuse before reading a byte: the parse ends with no fields and no files.
             if self.request is not None:
                 self.request.upload_rejected = (
-                    f"The upload is {content_length / MB:.0f} MB; at most "
-                    f"{self.max_request // MB} MB can be sent at once."
+                    f"The upload is {human_size(content_length)}; at most "
+                    f"{human_size(self.max_request)} can be sent at once."
                 )
             return QueryDict(encoding=encoding), MultiValueDict()
         return None

@@ -72,9 +72,12 @@ def _render_form(request: HttpRequest, form: BaseGenerationForm) -> HttpResponse
 @login_required
 @require_POST
 def create(request: HttpRequest) -> HttpResponse:
-    form = form_for(request.POST.get("mode"))(request.POST, request.FILES, user=request.user)
+    mode = request.POST.get("mode")  # parses the body, running the upload caps
+    # A stopped upload (a cap was hit) leaves closed partial files: check none of them.
+    rejected = getattr(request, "upload_rejected", "")
+    files = {} if rejected else request.FILES
+    form = form_for(mode)(request.POST, files, user=request.user)
     try:
-        rejected = getattr(request, "upload_rejected", "")
         if rejected:
             form.add_error(None, rejected)
         if rejected or not form.is_valid():
