@@ -174,9 +174,10 @@ def database_url_for_current_test_db() -> str:
 
 def point_celery_at(app, url: str) -> None:
     """Make this process's Celery app publish to ``url`` (a private test redis-server)."""
+    from kombu import pools
+
     app.conf.broker_url = url
-    # Celery caches its connection and producer pools on first use; drop them.
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # Celery and kombu cache connection and producer pools per broker; start afresh.
     app._pool = None
     app.amqp._producer_pool = None
+    pools.reset()

@@ -41,7 +41,9 @@ from generations.services import limits
 log = logging.getLogger("generations")
 
 SEED_MAX = 2**32 - 1
-SUBMIT_LEASE = timedelta(minutes=2)  # longer than the create call's connect + read timeout
+# A submission's lease outlives the create call (connect + read timeout) by this margin; a
+# row still "submitting" after that had its worker die mid-call.
+SUBMIT_MARGIN = timedelta(seconds=30)
 POLL_LEASE = timedelta(minutes=2)
 SAVE_LEASE = timedelta(minutes=10)
 CLAIM_TOLERANCE = timedelta(milliseconds=250)  # clock jitter between worker and DB
@@ -54,6 +56,11 @@ class Next:
 
     action: str
     delay: float
+
+
+def submit_lease() -> timedelta:
+    call = settings.SEEDANCE_CONNECT_TIMEOUT + settings.SEEDANCE_READ_TIMEOUT
+    return timedelta(seconds=call) + SUBMIT_MARGIN
 
 
 def get_client() -> SeedanceClient:
@@ -174,7 +181,7 @@ def generation_submit(pk: Any) -> Next | None:
     ).update(
         status=Status.SUBMITTING,
         submit_attempts=F("submit_attempts") + 1,
-        next_poll_at=now + SUBMIT_LEASE,
+        next_poll_at=now + submit_lease(),
         updated_at=now,
     )
     if not claimed:
