@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import time
+from collections import Counter
 
 import av
 import pytest
@@ -184,7 +185,8 @@ def test_no_job_lost_none_paid_twice(django_db_setup, django_db_blocker, user, p
             f"playable={len(playable)}/{len(succeeded)} failures_with_reason="
             f"{len(reasons)}/{len(failed)} create_requests={stats['creates_total']} "
             f"accepted={stats['accepted_total']} duplicate_accepted_creates={accepted_dupes} "
-            f"worker_sigkills={kills} redis_restarts={redis_restarts}"
+            f"worker_sigkills={kills} redis_restarts={redis_restarts}\n"
+            f"failure reasons: {dict(Counter(g.error_code for g in failed))}"
         )
         assert len(terminal) == len(rows), [
             (g.status, g.error_message) for g in rows if not g.is_finished

@@ -160,3 +160,73 @@ def test_the_provider_key_never_reaches_pages_or_logs(
     assert SECRET not in caplog.text
     assert SECRET not in generation.error_message
     assert "API key" in generation.error_message
+
+
+def _create(user, **overrides):
+    from generations import services
+
+    data = {
+        "mode": "text",
+        "model": "seedance2.0-480p",
+        "prompt": "limit",
+        "duration": 5,
+        "aspect_ratio": "16:9",
+        "seed": 1,
+        **overrides,
+    }
+    return services.generation_create(user=user, data=data)
+
+
+def test_in_flight_limit_names_the_limit(user, settings):
+    from generations.services import LimitExceeded
+
+    settings.STUDIO_MAX_IN_FLIGHT = 2
+    _create(user)
+    _create(user)
+    with pytest.raises(LimitExceeded) as caught:
+        _create(user)
+    assert "2 videos in progress" in str(caught.value)
+    assert Generation.objects.filter(user=user).count() == 2
+
+
+def test_per_minute_limit_says_when_it_resets(user, settings):
+    from generations.services import LimitExceeded
+
+    settings.STUDIO_MAX_IN_FLIGHT = 0
+    settings.STUDIO_MAX_PER_MINUTE = 3
+    for _ in range(3):
+        _create(user)
+    with pytest.raises(LimitExceeded) as caught:
+        _create(user)
+    assert "at most 3 videos per minute" in str(caught.value)
+    assert "Try again in" in str(caught.value)
+
+
+def test_daily_spend_limit_uses_the_estimate(client, user, settings):
+    settings.STUDIO_MAX_IN_FLIGHT = 0
+    settings.STUDIO_MAX_SPEND_PER_DAY = 1.0
+    client.force_login(user)
+    form = {
+        "mode": "text",
+        "model": "seedance2.0-1080p",
+        "prompt": "pricey",
+        "duration": "15",
+        "aspect_ratio": "16:9",
+    }
+    response = client.post(reverse("generations:create"), form, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "past the $1.00 limit" in html and "resets" in html
+    assert Generation.objects.count() == 0
+
+
+def test_tasks_carry_only_the_generation_id(monkeypatch):
+    from generations import tasks
+
+    sent = []
+    monkeypatch.setattr(
+        tasks.submit_generation, "apply_async", lambda args, **kwargs: sent.append((args, kwargs))
+    )
+    tasks.schedule("1234", "submit", 0)
+    ((args, kwargs),) = sent
+    assert args == ("1234",)
+    assert set(kwargs) == {"countdown", "expires"}

@@ -116,10 +116,16 @@ def test_references_get_presigned_urls_valid_past_the_deadline(db, user, s3_sett
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_an_image_generation_runs_entirely_on_s3(
-    django_db_setup, user, s3_settings, redis_url, simulator_url, proc_logs, settings
+    django_db_setup, user, s3_settings, simulator_url, proc_logs, settings
 ):
+    from studio.celery import app
+
     settings.SEEDANCE_BASE_URL = simulator_url
     settings.SEEDANCE_RESULT_HOSTS = ["127.0.0.1"]
+    # A private broker, so only this S3-configured worker takes the task.
+    redis_proc, redis_url = support.start_redis(proc_logs)
+    previous_broker = app.conf.broker_url
+    support.point_celery_at(app, redis_url)
     env = support.worker_env(
         database_url=support.database_url_for_current_test_db(),
         redis_url=redis_url,
@@ -164,3 +170,5 @@ def test_an_image_generation_runs_entirely_on_s3(
         assert Generation.objects.get(pk=generation.pk).poster.name
     finally:
         worker.stop()
+        redis_proc.stop()
+        support.point_celery_at(app, previous_broker)
