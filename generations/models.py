@@ -110,7 +110,11 @@ class Generation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "-created_at"], name="gen_user_created")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="gen_user_created"),
+            # The live refresh asks for a user's newest change every 2 s per open tab.
+            models.Index(fields=["user", "updated_at"], name="gen_user_updated"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(duration__gte=5) & Q(duration__lte=15), name="gen_duration_5_15"

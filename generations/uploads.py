@@ -21,7 +21,7 @@ from typing import Any
 import av
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
+from django.core.files.uploadhandler import SkipFile, TemporaryFileUploadHandler
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 from PIL import Image, ImageOps
@@ -349,8 +349,9 @@ class CappedUploadHandler(TemporaryFileUploadHandler):
     while the body arrives, plus a cap on the number of files.
 
     Installed for every request through ``FILE_UPLOAD_HANDLERS``. When a cap is hit the
-    upload stops, the partial file is deleted, and ``request.upload_rejected`` holds the
-    message; the view shows it on the form and saves nothing.
+    partial file is deleted, the rest of that file and every later file are skipped (read
+    in bounded chunks and dropped, so the response still reaches the browser), and
+    ``request.upload_rejected`` holds the message; the view shows it and saves nothing.
     """
 
     def __init__(self, request: Any = None) -> None:
@@ -360,13 +361,20 @@ class CappedUploadHandler(TemporaryFileUploadHandler):
         self.max_files = getattr(settings, "UPLOAD_MAX_FILES", 15)
         self.received = 0
         self.files = 0
+        self.file_received = 0
+        self.rejected = False
 
     def _reject(self, message: str) -> None:
-        if self.request is not None:
+        if not self.rejected and self.request is not None:
             self.request.upload_rejected = message
+        self.rejected = True
         if getattr(self, "file", None) is not None:
             self.file.close()  # a temporary file: closing deletes it
-        raise StopUpload(connection_reset=False)
+            del self.file  # Django closes a handler's ``file`` again if it is still there
+        # SkipFile, not StopUpload: Django drains a skipped file in chunks, whereas after
+        # StopUpload it reads the rest of the body line by line, and a body without
+        # newlines would then sit whole in memory.
+        raise SkipFile
 
     def handle_raw_input(
         self,
@@ -388,10 +396,12 @@ class CappedUploadHandler(TemporaryFileUploadHandler):
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         self.files += 1
+        self.file_received = 0
+        if self.rejected:
+            raise SkipFile
         if self.files > self.max_files:
             self._reject(f"At most {self.max_files} files can be sent at once.")
         super().new_file(*args, **kwargs)
-        self.file_received = 0
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         self.received += len(raw_data)
@@ -399,8 +409,8 @@ class CappedUploadHandler(TemporaryFileUploadHandler):
         if self.file_received > self.max_file:
             self._reject(
                 f"“{os.path.basename(self.file_name or 'file')}” is larger than "
-                f"{self.max_file // MB} MB, the most any reference file may be."
+                f"{human_size(self.max_file)}, the most any reference file may be."
             )
         if self.received > self.max_request:
-            self._reject(f"At most {self.max_request // MB} MB can be sent at once.")
+            self._reject(f"At most {human_size(self.max_request)} can be sent at once.")
         return super().receive_data_chunk(raw_data, start)

@@ -36,6 +36,30 @@ def other_user(db):
     return UserFactory()
 
 
+@pytest.fixture
+def local_media(settings, tmp_path) -> Path:
+    """Local file storage in a fresh folder for this test; returns the folder."""
+    root = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root), "base_url": None},
+        },
+    }
+    return root
+
+
+@pytest.fixture
+def no_broker(monkeypatch) -> list:
+    """Record what would be published instead of publishing it."""
+    from generations.services import lifecycle
+
+    published: list = []
+    monkeypatch.setattr(lifecycle, "_enqueue", lambda pk, action, delay: published.append(pk))
+    return published
+
+
 @pytest.fixture(scope="session")
 def proc_logs(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("proc-logs")

@@ -71,8 +71,9 @@ class Proc:
         return self.log_path.read_text(errors="replace")
 
 
-def start_redis(log_dir: Path) -> tuple[Proc, str]:
-    port = free_port()
+def start_redis(log_dir: Path, port: int | None = None) -> tuple[Proc, str]:
+    """A private, empty redis-server (on ``port``, or a free one)."""
+    port = port or free_port()
     proc = Proc(
         f"redis-{port}",
         [

@@ -24,14 +24,8 @@ document.addEventListener('securitypolicyviolation',
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media"), "base_url": None},
-        },
-    }
+def media(local_media):
+    return local_media
 
 
 def running(user, n):

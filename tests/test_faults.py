@@ -51,27 +51,9 @@ FAULTS = {
 
 def _restart_redis(proc: support.Proc, url: str, log_dir) -> support.Proc:
     """Kill redis-server and start an empty one on the same port: a flushed broker."""
-    import redis
-
-    port = int(url.rsplit(":", 1)[1].split("/")[0])
     proc.stop(signal.SIGKILL)
-    fresh = support.Proc(
-        f"redis-restarted-{port}",
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        dict(os.environ),
-        log_dir,
-    )
-    support.wait_for(lambda: redis.Redis(port=port).ping(), 10, "restarted redis")
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    fresh, _ = support.start_redis(log_dir, port=port)
     return fresh
 
 

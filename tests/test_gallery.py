@@ -14,20 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from generations.models import Generation, ShareLink, Status
-from generations.services import library, lifecycle
+from generations.services import library
 from generations.sharing import link_for_token, token_for
 
 
 @pytest.fixture(autouse=True)
-def local_storage(settings, tmp_path, monkeypatch):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media"), "base_url": None},
-        },
-    }
-    monkeypatch.setattr(lifecycle, "_enqueue", lambda *args: None)
+def local_storage(local_media, no_broker):
+    return local_media
 
 
 def make(user, n, **fields):

@@ -16,7 +16,6 @@ from PIL import Image
 
 from generations import uploads
 from generations.models import Generation
-from generations.services import lifecycle
 from tests import media_factory as mf
 
 
@@ -281,16 +280,8 @@ def test_mov_and_audio_pass():
 
 
 @pytest.mark.django_db
-def test_mixed_valid_and_invalid_files_store_nothing(client, user, settings, tmp_path, monkeypatch):
-    media = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(media), "base_url": None},
-        },
-    }
-    monkeypatch.setattr(lifecycle, "_enqueue", lambda *args: None)
+def test_mixed_valid_and_invalid_files_store_nothing(client, user, local_media, no_broker):
+    media = local_media
     client.force_login(user)
     response = client.post(
         reverse("generations:create"),

@@ -9,7 +9,6 @@ from django.urls import reverse
 
 from generations import forms, services
 from generations.models import Generation, Reference, ReferenceRole, Status
-from generations.services import lifecycle
 from tests import media_factory as mf
 
 COMMON = {
@@ -21,16 +20,8 @@ COMMON = {
 
 
 @pytest.fixture(autouse=True)
-def local_storage(settings, tmp_path, monkeypatch):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media"), "base_url": None},
-        },
-    }
-    monkeypatch.setattr(lifecycle, "_enqueue", lambda *args: None)
-    return tmp_path / "media"
+def local_storage(local_media, no_broker):
+    return local_media
 
 
 def stored_files(root) -> list:

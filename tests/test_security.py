@@ -11,25 +11,17 @@ from django.test import Client
 from django.urls import get_resolver, reverse
 
 from generations.models import Generation, Status
-from generations.services import lifecycle
 
 SECRET = "sk-live-supersecret-0123456789abcdef"
 
 
 @pytest.fixture(autouse=True)
-def no_broker(monkeypatch):
-    monkeypatch.setattr(lifecycle, "_enqueue", lambda *args: None)
+def _no_broker(no_broker):
+    return no_broker
 
 
 @pytest.fixture
-def theirs(other_user, settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path), "base_url": None},
-        },
-    }
+def theirs(other_user, local_media):
     generation = Generation.objects.create(
         user=other_user,
         model="seedance2.0-480p",

@@ -7,7 +7,6 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from generations.models import Generation, Status
-from generations.services import lifecycle
 
 DATA = {
     "mode": "text",
@@ -19,10 +18,8 @@ DATA = {
 
 
 @pytest.fixture(autouse=True)
-def no_broker(monkeypatch):
-    published = []
-    monkeypatch.setattr(lifecycle, "_enqueue", lambda pk, action, delay: published.append(pk))
-    return published
+def _no_broker(no_broker):
+    return no_broker
 
 
 @pytest.fixture
@@ -38,14 +35,7 @@ def generation(user):
 
 
 @pytest.fixture
-def stored(generation, settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path), "base_url": None},
-        },
-    }
+def stored(generation, local_media):
     generation.video.save("video.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42" + b"x" * 1000))
     generation.status = Status.SUCCEEDED
     generation.save()

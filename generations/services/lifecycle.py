@@ -308,11 +308,18 @@ def poll_delay(generation: Generation, *, elapsed: float) -> float:
     """Sparse early, dense around the expected finish, backing off after it.
 
     The expected run time is learned from this tier's finished generations of the same
-    duration (median of the recent ones), with the tier table as the default.
+    duration (median of the recent ones), with the tier table as the default. Early polls
+    jump most of the way to the expected finish; the last one lands on it; a late task is
+    polled every few seconds, then less often the later it gets.
     """
     expected = expected_run_seconds(generation.model, generation.duration)
     remaining = expected - elapsed
-    delay = remaining * 0.5 if remaining > 0 else 2 + (-remaining) * 0.25
+    if remaining > 10:
+        delay = remaining * 0.8
+    elif remaining > 0:
+        delay = remaining
+    else:
+        delay = 1 + (-remaining) * 0.2
     return max(settings.SEEDANCE_POLL_MIN_SECONDS, min(settings.SEEDANCE_POLL_MAX_SECONDS, delay))
 
 

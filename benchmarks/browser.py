@@ -1,0 +1,111 @@
+"""Browser figures in real Chromium against gunicorn: live-refresh requests per 10 s with
+1, 20 and 100 running cards, bytes per unchanged refresh, and the first gallery load's
+transfer with 10,000 clips."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from benchmarks.server import gunicorn
+from generations.models import Generation, Status
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+PASSWORD = "bench-password-123"
+
+
+def _running_user(cards: int) -> str:
+    name = f"live{cards}"
+    user, _ = get_user_model().objects.get_or_create(username=name)
+    user.set_password(PASSWORD)
+    user.save()
+    far = timezone.now() + timedelta(hours=2)
+    Generation.objects.bulk_create(
+        [
+            Generation(
+                user=user,
+                model="seedance2.0-480p",
+                prompt=f"running {i}",
+                duration=5,
+                aspect_ratio="16:9",
+                seed=i,
+                status=Status.RUNNING,
+                progress=40,
+                next_poll_at=far,
+                deadline_at=far,
+            )
+            for i in range(cards)
+        ]
+    )
+    return name
+
+
+def _login(page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def figures(report: Callable[..., None]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    users = {cards: _running_user(cards) for cards in (1, 20, 100)}
+    bench = get_user_model().objects.get(username="bench")
+    bench.set_password(PASSWORD)
+    bench.save()
+    with gunicorn(workers=2) as (port, _), sync_playwright() as playwright:
+        base = f"http://127.0.0.1:{port}"
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        per_10s, sizes = {}, []
+        for cards, username in users.items():
+            context = browser.new_context()
+            page = context.new_page()
+            _login(page, base, username)
+            live = []
+            page.on(
+                "requestfinished",
+                lambda r, live=live: "/generations/live/" in r.url and live.append(r.sizes()),
+            )
+            page.wait_for_timeout(10_000)
+            per_10s[cards] = len(live)
+            sizes += [s["responseHeadersSize"] + s["responseBodySize"] for s in live]
+            context.close()
+        counts = list(per_10s.values())
+        report(
+            "browser_requests_per_10s_with_1_20_100_running",
+            " / ".join(str(per_10s[c]) for c in (1, 20, 100)),
+            "equal, ≤ 4",
+            max(counts) - min(counts) <= 1 and max(counts) <= 5,
+        )
+        biggest = max(sizes) if sizes else 0
+        report(
+            "bytes_per_unchanged_refresh_in_browser", f"{biggest} B", "≤ 1 KB", 0 < biggest <= 1024
+        )
+
+        context = browser.new_context()
+        page = context.new_page()
+        _login(page, base, "bench")
+        transferred = []
+        page.on(
+            "requestfinished",
+            lambda r: transferred.append(
+                (r.url, r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"])
+            ),
+        )
+        page.reload()
+        page.wait_for_load_state("networkidle")
+        video = sum(size for url, size in transferred if url.endswith("/video/"))
+        total = sum(size for _, size in transferred)
+        report(
+            "first_gallery_load_transfer_10000_clips",
+            f"{total / 1024:.0f} KB ({len(transferred)} requests, {video} B of video)",
+            "≤ 150 KB, no video bytes",
+            total <= 150 * 1024 and video == 0,
+        )
+        context.close()
+        browser.close()

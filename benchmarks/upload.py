@@ -1,0 +1,105 @@
+"""Web process memory while a 100 MB upload streams in: gunicorn (as in the Procfile)
+serving the studio, the body sent in 1 MB chunks, the worker's RSS sampled throughout."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks.server import gunicorn
+
+SIZE = 100 * 1024 * 1024
+CHUNK = 1024 * 1024
+
+
+def _rss_kb(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _login(port: int) -> tuple[str, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/accounts/login/")
+    response = conn.getresponse()
+    page = response.read().decode()
+    csrf = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie")).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    body = f"username=bench&password=bench-password-123&csrfmiddlewaretoken={token}"
+    conn.request(
+        "POST",
+        "/accounts/login/",
+        body=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={csrf}",
+            "Referer": f"http://127.0.0.1:{port}/accounts/login/",
+        },
+    )
+    response = conn.getresponse()
+    response.read()
+    session = re.search(r"sessionid=([^;]+)", response.getheader("Set-Cookie")).group(1)
+    return csrf, session
+
+
+def figures(report: Callable[..., None]) -> None:
+    with gunicorn() as (port, server):
+        worker = _children(server.pid)[0]
+        csrf, session = _login(port)
+        baseline = _rss_kb(worker)
+        peak = [baseline]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                peak[0] = max(peak[0], _rss_kb(worker))
+                time.sleep(0.02)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        boundary = "benchboundary"
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="mode"\r\n\r\nedit\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="source_video"; '
+            'filename="big.mp4"\r\nContent-Type: video/mp4\r\n\r\n'
+        ).encode()
+        tail = f"\r\n--{boundary}--\r\n".encode()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        conn.putrequest("POST", "/generations/create/")
+        conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
+        conn.putheader("Content-Length", str(len(head) + SIZE + len(tail)))
+        conn.putheader("Cookie", f"csrftoken={csrf}; sessionid={session}")
+        conn.putheader("X-CSRFToken", csrf)
+        conn.putheader("HX-Request", "true")
+        conn.endheaders()
+        conn.send(head)
+        block = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * (CHUNK - 12)
+        for _ in range(SIZE // CHUNK):
+            conn.send(block)
+        conn.send(tail)
+        status = conn.getresponse().status
+        done.set()
+        sampler.join()
+        growth = (peak[0] - baseline) / 1024
+        report(
+            "web_memory_growth_during_100MB_upload",
+            f"{growth:.1f} MB (HTTP {status})",
+            "≤ 20 MB",
+            growth <= 20,
+        )
