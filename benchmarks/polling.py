@@ -3,7 +3,7 @@ schedule (``services.poll_delay``) against the simulator's run times for every t
 duration (30 s to 5 min at speed 1), with ±5 % jitter on each run.
 
 Modelled on the schedule rather than waited out in real time: 1,000 generations of up to
-5 minutes each would take hours. Save time and the 2 s live refresh are added from
+5 minutes each would take hours. Save time and the 2.5 s live refresh are added from
 their measured/configured values.
 """
 
@@ -17,7 +17,7 @@ from types import SimpleNamespace
 from generations import services, tiers
 
 SAVE_SECONDS = 0.6  # measured: download + probe + poster of a 5–15 s clip (tests/test_e2e)
-LIVE_REFRESH = 2.0
+LIVE_REFRESH = 2.5  # STUDIO_LIVE_REFRESH_SECONDS
 
 
 def schedule(model: str, duration: int, actual: float) -> tuple[int, float]:

@@ -4,59 +4,26 @@ it concerns. Files are checked by content (``uploads``) while the form cleans.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
 
 from generations import tiers, uploads
+from generations.formfields import (
+    MultipleFileField,
+    OutputChoiceField,
+    PendingReference,
+    image_field,
+    limits_help,
+    video_field,
+)
 from generations.models import AspectRatio, Generation, Mode, Reference, ReferenceRole, Status
 
 SEED_MIN, SEED_MAX = -1, 2**32 - 1
 PROMPT_MAX = 2000
 MAX_IMAGES, MAX_VIDEOS, MAX_AUDIOS, MAX_REFERENCES = 9, 3, 3, 12
 EXTEND_DEFAULT_PROMPT = "Continue this video seamlessly, keeping its subject and style."
-
-
-@dataclass
-class PendingReference:
-    """A reference that passed its checks: a new upload or an earlier output to copy."""
-
-    role: str
-    position: int
-    checked: uploads.CheckedFile | None = None
-    source: Generation | None = None
-    source_field: str = ""  # "video" | "last_frame" when copied from an earlier output
-    copy_of: Reference | None = None  # a re-run copies the original's references
-    original_name: str = ""
-
-    @property
-    def duration(self) -> float:
-        if self.checked is not None:
-            return self.checked.duration or 0.0
-        if self.copy_of is not None:
-            return self.copy_of.duration or 0.0
-        return (self.source.video_duration or 0.0) if self.source_field == "video" else 0.0
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        files = data if isinstance(data, list | tuple) else ([data] if data else [])
-        return [super(MultipleFileField, self).clean(item, initial) for item in files]
-
-
-def _limits_help(kind: str) -> str:
-    return uploads.LIMITS[kind]["help"]
 
 
 class BaseGenerationForm(forms.Form):
@@ -278,37 +245,6 @@ class BaseGenerationForm(forms.Form):
         )
 
 
-class OutputChoiceField(forms.ModelChoiceField):
-    """Pick one of your earlier outputs (its video or its last frame) as a reference."""
-
-    def __init__(self, output_kind: str, **kwargs: Any) -> None:
-        self.output_kind = output_kind
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("empty_label", "— or reuse one of your clips —")
-        super().__init__(queryset=Generation.objects.none(), **kwargs)
-
-    def label_from_instance(self, obj: Generation) -> str:
-        return f"{obj.prompt[:50]} ({obj.created_at:%Y-%m-%d %H:%M})"
-
-
-def _image_field(label: str) -> forms.FileField:
-    return forms.FileField(
-        label=label,
-        required=False,
-        help_text=_limits_help("image"),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
-    )
-
-
-def _video_field(label: str) -> forms.FileField:
-    return forms.FileField(
-        label=label,
-        required=False,
-        help_text=_limits_help("video"),
-        widget=forms.ClearableFileInput(attrs={"accept": "video/*"}),
-    )
-
-
 class TextForm(BaseGenerationForm):
     mode_value = Mode.TEXT
 
@@ -316,7 +252,7 @@ class TextForm(BaseGenerationForm):
 class ImageForm(BaseGenerationForm):
     mode_value = Mode.IMAGE
     roles = (ReferenceRole.FIRST_FRAME,)
-    first_frame = _image_field("First frame")
+    first_frame = image_field("First frame")
     first_frame_from = OutputChoiceField("last_frame", label="Reuse a last frame")
 
     def clean_references(self) -> None:
@@ -335,7 +271,7 @@ class ImageForm(BaseGenerationForm):
 class FirstLastForm(ImageForm):
     mode_value = Mode.FIRST_LAST
     roles = (ReferenceRole.FIRST_FRAME, ReferenceRole.LAST_FRAME)
-    last_frame = _image_field("Last frame")
+    last_frame = image_field("Last frame")
     last_frame_from = OutputChoiceField("last_frame", label="Reuse a last frame")
 
     def clean_references(self) -> None:
@@ -356,19 +292,19 @@ class ReferenceForm(BaseGenerationForm):
     mode_value = Mode.REFERENCE
     roles = (ReferenceRole.IMAGE, ReferenceRole.VIDEO, ReferenceRole.AUDIO)
     images = MultipleFileField(
-        label="Reference images", help_text=(f"Up to {MAX_IMAGES}. " + _limits_help("image"))
+        label="Reference images", help_text=(f"Up to {MAX_IMAGES}. " + limits_help("image"))
     )
     videos = MultipleFileField(
         label="Reference videos",
         help_text=(
-            f"Up to {MAX_VIDEOS}, each 2–15 s, together at most 15 s. " + _limits_help("video")
+            f"Up to {MAX_VIDEOS}, each 2–15 s, together at most 15 s. " + limits_help("video")
         ),
     )
     videos_from = OutputChoiceField("video", label="Reuse one of your clips as a video")
     audios = MultipleFileField(
         label="Reference audio",
         help_text=(
-            f"Up to {MAX_AUDIOS}, with at least one image or video. " + _limits_help("audio")
+            f"Up to {MAX_AUDIOS}, with at least one image or video. " + limits_help("audio")
         ),
     )
 
@@ -409,7 +345,7 @@ class EditForm(BaseGenerationForm):
     mode_value = Mode.EDIT
     roles = (ReferenceRole.SOURCE_VIDEO,)
     operation = "edit_video"
-    source_video = _video_field("Source video")
+    source_video = video_field("Source video")
     source_video_from = OutputChoiceField("video", label="Or edit one of your clips")
 
     def clean_references(self) -> None:

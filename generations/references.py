@@ -19,7 +19,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 
-from generations.forms import PendingReference
+from generations.formfields import PendingReference
 from generations.models import Generation, Reference
 
 log = logging.getLogger("generations")

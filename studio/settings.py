@@ -243,6 +243,9 @@ LOGGING = {
     "loggers": {"urllib3": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
+# The gallery asks for changes this often (one request for all cards, 204 when none).
+STUDIO_LIVE_REFRESH_SECONDS = env_float("STUDIO_LIVE_REFRESH_SECONDS", 2.5)
+
 # --- Per-user limits (0 = unlimited); spend is measured with the cost estimate -------------
 STUDIO_MAX_IN_FLIGHT = env_int("STUDIO_MAX_IN_FLIGHT", 5)
 STUDIO_MAX_PER_MINUTE = env_int("STUDIO_MAX_PER_MINUTE", 10)

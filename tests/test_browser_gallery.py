@@ -81,7 +81,7 @@ def test_live_refresh_is_one_request_per_interval(live_server, browser, user, ca
     )
     page.wait_for_timeout(10_000)
     context.close()
-    assert 4 <= len(live) <= 6, live  # every 2 s, however many cards are running
+    assert 3 <= len(live) <= 4, live  # every 2.5 s, however many cards are running
     assert all(status == 204 and size == 0 for status, size in live)
 
 

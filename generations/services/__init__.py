@@ -9,10 +9,10 @@ from generations.services.lifecycle import (
     generation_submit,
     generation_sweep,
     get_client,
-    poll_delay,
 )
 from generations.services.limits import LimitExceeded
 from generations.services.results import generation_refresh
+from generations.services.timing import poll_delay
 
 __all__ = [
     "LimitExceeded",

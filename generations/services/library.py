@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from generations.forms import PendingReference
+from generations.formfields import PendingReference
 from generations.models import UNFINISHED, Generation, ShareLink
 from generations.references import delete_files
 from generations.services import lifecycle

@@ -29,9 +29,8 @@ from generations.services.lifecycle import (
     SAVE_LEASE,
     Next,
     _fail,
-    backoff,
-    poll_delay,
 )
+from generations.services.timing import backoff, poll_delay
 
 log = logging.getLogger("generations")
 

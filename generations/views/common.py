@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Max
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -39,4 +40,5 @@ def live_context(request: HttpRequest) -> dict[str, object]:
         # Integer microseconds: exact, and safe in a URL without escaping.
         "live_version": micros(latest) if latest else 0,
         "live_active": mine.filter(status__in=UNFINISHED).exists(),
+        "live_seconds": settings.STUDIO_LIVE_REFRESH_SECONDS,
     }

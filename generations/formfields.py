@@ -1,0 +1,82 @@
+"""Form fields and the value objects the New video forms produce."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+
+from generations import uploads
+from generations.models import Generation, Reference
+
+
+@dataclass
+class PendingReference:
+    """A reference that passed its checks: a new upload or an earlier output to copy."""
+
+    role: str
+    position: int
+    checked: uploads.CheckedFile | None = None
+    source: Generation | None = None
+    source_field: str = ""  # "video" | "last_frame" when copied from an earlier output
+    copy_of: Reference | None = None  # a re-run copies the original's references
+    original_name: str = ""
+
+    @property
+    def duration(self) -> float:
+        if self.checked is not None:
+            return self.checked.duration or 0.0
+        if self.copy_of is not None:
+            return self.copy_of.duration or 0.0
+        return (self.source.video_duration or 0.0) if self.source_field == "video" else 0.0
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+def limits_help(kind: str) -> str:
+    return uploads.LIMITS[kind]["help"]
+
+
+class OutputChoiceField(forms.ModelChoiceField):
+    """Pick one of your earlier outputs (its video or its last frame) as a reference."""
+
+    def __init__(self, output_kind: str, **kwargs: Any) -> None:
+        self.output_kind = output_kind
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("empty_label", "— or reuse one of your clips —")
+        super().__init__(queryset=Generation.objects.none(), **kwargs)
+
+    def label_from_instance(self, obj: Generation) -> str:
+        return f"{obj.prompt[:50]} ({obj.created_at:%Y-%m-%d %H:%M})"
+
+
+def image_field(label: str) -> forms.FileField:
+    return forms.FileField(
+        label=label,
+        required=False,
+        help_text=limits_help("image"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
+
+
+def video_field(label: str) -> forms.FileField:
+    return forms.FileField(
+        label=label,
+        required=False,
+        help_text=limits_help("video"),
+        widget=forms.ClearableFileInput(attrs={"accept": "video/*"}),
+    )
