@@ -115,6 +115,15 @@ TIERS_BY_MODEL = {tier.model: tier for tier in TIERS}
 DEFAULT_MODEL = "seedance2.0-720p"
 
 
+def _price(tier: Tier) -> tuple[float, float]:
+    """(per million tokens, per million tokens with video input), overridable by operators
+    with SEEDANCE_PRICES, e.g. {"seedance2.0-mini-480p": [3.0, 1.8]}."""
+    override = settings.SEEDANCE_PRICES.get(tier.model)
+    if override:
+        return float(override[0]), float(override[1])
+    return tier.price_per_m_tokens, tier.price_per_m_tokens_video_in
+
+
 def enabled_tiers() -> list[Tier]:
     return [tier for tier in TIERS if tier.enabled]
 
@@ -133,7 +142,8 @@ def estimate_cost(
     tier = get_tier(model)
     width, height = tier.size(aspect_ratio)
     tokens = width * height * (24 * (duration + input_video_seconds) + 1) / 1024
-    rate = tier.price_per_m_tokens_video_in if input_video_seconds else tier.price_per_m_tokens
+    text_rate, video_rate = _price(tier)
+    rate = video_rate if input_video_seconds else text_rate
     return round(tokens / 1_000_000 * rate, 4)
 
 

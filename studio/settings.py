@@ -7,6 +7,7 @@ DEBUG off a missing one stops the process at start.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from datetime import timedelta
@@ -219,6 +220,12 @@ CELERY_BEAT_SCHEDULE = {
 SEEDANCE_BASE_URL = env_str("SEEDANCE_BASE_URL", "http://127.0.0.1:8001").rstrip("/")
 SEEDANCE_API_KEY = env_str("SEEDANCE_API_KEY", "sk-local-simulator")
 SEEDANCE_ENABLE_4K = env_bool("SEEDANCE_ENABLE_4K", False)
+# Price overrides (USD per million tokens: [text/image input, video input]) on top of the
+# defaults in generations/tiers.py. Estimates only: the provider's settlement is final.
+try:
+    SEEDANCE_PRICES = json.loads(env_str("SEEDANCE_PRICES", "{}"))
+except ValueError:
+    raise ImproperlyConfigured("SEEDANCE_PRICES must be a JSON object") from None
 SEEDANCE_CONNECT_TIMEOUT = env_float("SEEDANCE_CONNECT_TIMEOUT", 3.05)
 SEEDANCE_READ_TIMEOUT = env_float("SEEDANCE_READ_TIMEOUT", 30.0)
 SEEDANCE_DEADLINE_MINUTES = env_float("SEEDANCE_DEADLINE_MINUTES", 60.0)

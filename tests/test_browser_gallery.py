@@ -153,3 +153,18 @@ def test_no_page_violates_the_csp_or_logs_an_error(live_server, browser, user, m
         assert page.evaluate("window.__csp") == [], mode
     assert errors == []
     context.close()
+
+
+def test_an_expired_csrf_token_says_reload_instead_of_a_blank_swap(
+    live_server, browser, user, media
+):
+    finished(user)
+    context = browser.new_context()
+    page = context.new_page()
+    login(page, live_server.url, user.username, "correct horse battery")
+    context.clear_cookies(name="csrftoken")  # as after the token expired
+    page.locator("#gallery button.star").first.click()
+    page.locator("#flash.shown").wait_for()
+    assert "session has expired" in page.locator("#flash").inner_text()
+    assert page.locator("#gallery article.card").count() == 1  # nothing swapped away
+    context.close()

@@ -38,3 +38,9 @@ def test_every_seed_model_is_in_the_table():
         "seedance2.0-mini-480p",
         "seedance2.0-mini-720p",
     }
+
+
+def test_operators_can_override_prices(settings):
+    settings.SEEDANCE_PRICES = {"seedance2.0-720p": [15.4, 9.4]}
+    doubled = tiers.estimate_cost(model="seedance2.0-720p", aspect_ratio="16:9", duration=5)
+    assert doubled == pytest.approx(108_900 / 1_000_000 * 15.4, abs=1e-4)

@@ -1,0 +1,95 @@
+"""Result downloads: only from allowed hosts, never through a redirect, with a byte cap
+and a check that the bytes are really a video."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from generations import media
+from tests import media_factory as mf
+
+
+class Origin(BaseHTTPRequestHandler):
+    routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
+
+    def do_GET(self):  # noqa: N802
+        status, headers, body = self.routes.get(self.path, (404, {}, b""))
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def origin():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Origin)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def fetch(url, **kwargs):
+    options = {
+        "allowed_hosts": ["127.0.0.1"],
+        "max_bytes": 10 * 1024 * 1024,
+        "deadline_seconds": 10,
+        **kwargs,
+    }
+    return media.download(url, **options)
+
+
+def test_a_real_video_is_streamed_probed_and_hashed(origin):
+    Origin.routes["/ok.mp4"] = (200, {"Content-Type": "video/mp4"}, mf.mp4(3))
+    path, size, digest = fetch(origin + "/ok.mp4")
+    info = media.probe_video(path)
+    assert size == len(mf.mp4(3)) and len(digest) == 64
+    assert info.duration == pytest.approx(3, abs=0.1)
+    path.unlink()
+
+
+def test_an_unexpected_host_is_never_fetched(origin):
+    with pytest.raises(media.FetchError) as caught:
+        fetch(origin + "/ok.mp4", allowed_hosts=["volces.com"])
+    assert caught.value.permanent
+    assert "unexpected location" in str(caught.value)
+
+
+def test_redirects_are_not_followed(origin):
+    Origin.routes["/moved"] = (302, {"Location": "http://127.0.0.1:6379/"}, b"")
+    with pytest.raises(media.FetchError):
+        fetch(origin + "/moved")
+
+
+def test_an_expired_link_is_a_permanent_failure(origin):
+    with pytest.raises(media.FetchError) as caught:
+        fetch(origin + "/gone.mp4")
+    assert caught.value.permanent
+    assert "expired" in str(caught.value)
+
+
+def test_the_size_cap_holds(origin):
+    Origin.routes["/big.mp4"] = (200, {}, b"\x00" * 4096)
+    with pytest.raises(media.FetchError) as caught:
+        fetch(origin + "/big.mp4", max_bytes=1024)
+    assert "larger than the allowed size" in str(caught.value)
+
+
+def test_bytes_that_are_not_a_video_are_refused(origin, tmp_path):
+    fake = tmp_path / "fake.mp4"
+    fake.write_bytes(b"<html>not a video</html>")
+    with pytest.raises(media.MediaError):
+        media.probe_video(fake)
+
+
+def test_host_suffixes_match_whole_labels():
+    assert media.host_allowed("https://cdn.volces.com/x.mp4", ["volces.com"])
+    assert not media.host_allowed("https://evilvolces.com/x.mp4", ["volces.com"])
+    assert not media.host_allowed("file:///etc/passwd", ["volces.com"])
