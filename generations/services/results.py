@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from generations import errors, media
 from generations.models import Event, Generation, Status
+from generations.references import delete_files
 from generations.seedance import SeedanceError
 from generations.services import lifecycle
 from generations.services.lifecycle import (
@@ -177,13 +178,20 @@ def _store(
     sha256: str,
 ) -> Next | None:
     pk = generation.pk
-    with video_path.open("rb") as handle:
-        generation.video.save("video.mp4", File(handle), save=False)
-    generation.poster.save("poster.jpg", ContentFile(poster), save=False)
-    if last_frame_path is not None:
-        with last_frame_path.open("rb") as handle:
-            generation.last_frame.save("last-frame.png", File(handle), save=False)
-    stored = [f.name for f in (generation.video, generation.poster, generation.last_frame) if f]
+    stored: list[str] = []
+    try:
+        with video_path.open("rb") as handle:
+            generation.video.save("video.mp4", File(handle), save=False)
+        stored.append(generation.video.name)
+        generation.poster.save("poster.jpg", ContentFile(poster), save=False)
+        stored.append(generation.poster.name)
+        if last_frame_path is not None:
+            with last_frame_path.open("rb") as handle:
+                generation.last_frame.save("last-frame.png", File(handle), save=False)
+            stored.append(generation.last_frame.name)
+    except BaseException:
+        delete_files(stored)  # a half-saved result leaves nothing behind; the save is retried
+        raise
     now = timezone.now()
     with transaction.atomic():
         moved = Generation.objects.filter(pk=pk, status=Status.SAVING).update(
@@ -212,8 +220,7 @@ def _store(
             )
     if not moved:
         # Cancelled meanwhile, or another worker saved it first: leave no orphan files.
-        for name in stored:
-            generation.video.storage.delete(name)
+        delete_files(stored)
         return None
     log.info("generation=%s task=%s saved bytes=%s", pk, generation.upstream_task_id, size)
     return None

@@ -50,7 +50,7 @@ def _gallery_context(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 @require_GET
-@vary_on_headers("HX-Request")
+@vary_on_headers("HX-Request", "HX-Target")
 def gallery(request: HttpRequest) -> HttpResponse:
     context = _gallery_context(request)
     if request.htmx and request.GET.get("after"):
@@ -73,7 +73,7 @@ def _render_form(request: HttpRequest, form: BaseGenerationForm) -> HttpResponse
 @require_POST
 def create(request: HttpRequest) -> HttpResponse:
     mode = request.POST.get("mode")  # parses the body, running the upload caps
-    # A stopped upload (a cap was hit) leaves closed partial files: check none of them.
+    # When a cap was hit the whole submission is refused: no file of it is checked or kept.
     rejected = getattr(request, "upload_rejected", "")
     files = {} if rejected else request.FILES
     form = form_for(mode)(request.POST, files, user=request.user)
