@@ -104,16 +104,18 @@ def main() -> None:
     env = dict(os.environ)
     env.setdefault("DEBUG", "1")
     env.setdefault("SIMULATOR_SPEED", "10")
-    env.setdefault("SEEDANCE_POLL_MAX_SECONDS", "5")
+    # The simulator runs 10× faster than the provider; poll it often enough to feel live.
+    env.setdefault("SEEDANCE_POLL_MAX_SECONDS", "2")
     env.setdefault("PYTHONUNBUFFERED", "1")
     redis_url = env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+    redis_proc = ensure_redis(redis_url)
     for port, what in ((8000, "the web server"), (8001, "the simulator")):
         if not port_free(port):
+            stop_all([redis_proc] if redis_proc else [])
             fail(
                 f"Port {port} is in use, so {what} cannot start. Stop whatever uses it "
                 "(an earlier `make run`?) and try again."
             )
-    redis_proc = ensure_redis(redis_url)
     (ROOT / ".run").mkdir(exist_ok=True)
     manage = [PY, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
