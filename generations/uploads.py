@@ -14,16 +14,13 @@ import io
 import os
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import av
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.core.files.uploadhandler import SkipFile, TemporaryFileUploadHandler
-from django.http import QueryDict
-from django.utils.datastructures import MultiValueDict
 from PIL import Image, ImageOps
 
 MB = 1024 * 1024
@@ -58,14 +55,6 @@ _IMAGE_FORMATS = {
 }
 # Slack in the duration checks: containers round durations to their time base.
 _EPSILON = 0.05
-
-
-def human_size(size: float) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit in {"bytes", "KB"} else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GB"
 
 
 class UploadRejected(Exception):
@@ -258,53 +247,76 @@ def _seconds(container: Any, stream: Any) -> float:
     raise UploadRejected("the file has no duration")
 
 
+def _probe(
+    uploaded: UploadedFile, name: str, suffix: str, forced: str, read: Callable[[Any], dict]
+) -> tuple[Path, dict]:
+    """Copy the upload to a local temporary file and read facts from it with PyAV."""
+    path = _temp_copy(uploaded, suffix)
+    try:
+        with _open_av(path, forced) as container:
+            return path, read(container)
+    except UploadRejected:
+        path.unlink(missing_ok=True)
+        raise
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise UploadRejected(f"“{name}” is damaged or cannot be played.") from None
+
+
+def _accept(path: Path, checks: list[str | None], **fields: Any) -> CheckedFile:
+    """The checked file, or the first failed check's message (and no temporary file)."""
+    failure = next((message for message in checks if message), None)
+    if failure:
+        path.unlink(missing_ok=True)
+        raise UploadRejected(failure)
+    return _finish(path, **fields)
+
+
+def _length_problem(name: str, seconds: float, kind: str, what: str) -> str | None:
+    limits = LIMITS[kind]
+    if limits["min_seconds"] - _EPSILON <= seconds <= limits["max_seconds"] + _EPSILON:
+        return None
+    return f"“{name}” is {seconds:.1f} s long; each {what} must be 2–15 s."
+
+
 def check_video(uploaded: UploadedFile) -> CheckedFile:
     name = _name(uploaded)
     _size_check(uploaded, "video", "a reference video")
     head = _head(uploaded, 12)
     if head[4:8] != b"ftyp":
         raise UploadRejected(f"“{name}” is not an MP4 or MOV video ({_describe(head)}).")
+
+    def read(container: Any) -> dict:
+        if not container.streams.video:
+            raise UploadRejected(f"“{name}” has no video picture, only sound.")
+        stream = container.streams.video[0]
+        if next(container.decode(stream), None) is None:
+            raise UploadRejected(f"“{name}” has no frames that can be played.")
+        return {
+            "duration": _seconds(container, stream),
+            "fps": float(stream.average_rate or stream.guessed_rate or 0),
+            "width": stream.codec_context.width,
+            "height": stream.codec_context.height,
+            "has_audio": bool(container.streams.audio),
+        }
+
+    path, facts = _probe(uploaded, name, ".mp4", "mov", read)
     limits = LIMITS["video"]
-    path = _temp_copy(uploaded, ".mp4")
-    try:
-        try:
-            with _open_av(path, "mov") as container:
-                if not container.streams.video:
-                    raise UploadRejected(f"“{name}” has no video picture, only sound.")
-                stream = container.streams.video[0]
-                seconds = _seconds(container, stream)
-                fps = float(stream.average_rate or stream.guessed_rate or 0)
-                if next(container.decode(stream), None) is None:
-                    raise UploadRejected(f"“{name}” has no frames that can be played.")
-                width, height = stream.codec_context.width, stream.codec_context.height
-                has_audio = bool(container.streams.audio)
-                brand = head[8:12]
-        except UploadRejected:
-            raise
-        except Exception:
-            raise UploadRejected(f"“{name}” is damaged or cannot be played.") from None
-        if not limits["min_seconds"] - _EPSILON <= seconds <= limits["max_seconds"] + _EPSILON:
-            raise UploadRejected(
-                f"“{name}” is {seconds:.1f} s long; each reference video must be 2–15 s."
-            )
-        if not limits["min_fps"] - 0.5 <= fps <= limits["max_fps"] + 0.5:
-            raise UploadRejected(
-                f"“{name}” runs at {fps:.0f} frames per second; reference videos must have 24–60."
-            )
-        is_mov = brand == b"qt  "
-        return _finish(
-            path,
-            kind="video",
-            content_type="video/quicktime" if is_mov else "video/mp4",
-            extension="mov" if is_mov else "mp4",
-            width=width,
-            height=height,
-            duration=seconds,
-            has_audio=has_audio,
+    fps = facts.pop("fps")
+    fps_problem = None
+    if not limits["min_fps"] - 0.5 <= fps <= limits["max_fps"] + 0.5:
+        fps_problem = (
+            f"“{name}” runs at {fps:.0f} frames per second; reference videos must have 24–60."
         )
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+    is_mov = head[8:12] == b"qt  "
+    return _accept(
+        path,
+        [_length_problem(name, facts["duration"], "video", "reference video"), fps_problem],
+        kind="video",
+        content_type="video/quicktime" if is_mov else "video/mp4",
+        extension="mov" if is_mov else "mp4",
+        **facts,
+    )
 
 
 def check_audio(uploaded: UploadedFile) -> CheckedFile:
@@ -317,100 +329,18 @@ def check_audio(uploaded: UploadedFile) -> CheckedFile:
         forced, content_type, extension = "mp3", "audio/mpeg", "mp3"
     else:
         raise UploadRejected(f"“{name}” is not a WAV or MP3 file ({_describe(head)}).")
-    limits = LIMITS["audio"]
-    path = _temp_copy(uploaded, f".{extension}")
-    try:
-        try:
-            with _open_av(path, forced) as container:
-                if not container.streams.audio:
-                    raise UploadRejected(f"“{name}” has no sound in it.")
-                seconds = _seconds(container, container.streams.audio[0])
-        except UploadRejected:
-            raise
-        except Exception:
-            raise UploadRejected(f"“{name}” is damaged or cannot be played.") from None
-        if not limits["min_seconds"] - _EPSILON <= seconds <= limits["max_seconds"] + _EPSILON:
-            raise UploadRejected(
-                f"“{name}” is {seconds:.1f} s long; each audio clip must be 2–15 s."
-            )
-        return _finish(
-            path, kind="audio", content_type=content_type, extension=extension, duration=seconds
-        )
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
 
+    def read(container: Any) -> dict:
+        if not container.streams.audio:
+            raise UploadRejected(f"“{name}” has no sound in it.")
+        return {"duration": _seconds(container, container.streams.audio[0])}
 
-# --- the upload handler ---------------------------------------------------------------
-
-
-class CappedUploadHandler(TemporaryFileUploadHandler):
-    """Streams uploads to temporary files (never whole in memory) and enforces byte caps
-    while the body arrives, plus a cap on the number of files.
-
-    Installed for every request through ``FILE_UPLOAD_HANDLERS``. When a cap is hit the
-    partial file is deleted, the rest of that file and every later file are skipped (read
-    in bounded chunks and dropped, so the response still reaches the browser), and
-    ``request.upload_rejected`` holds the message; the view shows it and saves nothing.
-    """
-
-    def __init__(self, request: Any = None) -> None:
-        super().__init__(request)
-        self.max_request = getattr(settings, "UPLOAD_MAX_REQUEST_BYTES", 200 * MB)
-        self.max_file = max(limit["max_bytes"] for limit in LIMITS.values())
-        self.max_files = getattr(settings, "UPLOAD_MAX_FILES", 15)
-        self.received = 0
-        self.files = 0
-        self.file_received = 0
-        self.rejected = False
-
-    def _reject(self, message: str) -> None:
-        if not self.rejected and self.request is not None:
-            self.request.upload_rejected = message
-        self.rejected = True
-        if getattr(self, "file", None) is not None:
-            self.file.close()  # a temporary file: closing deletes it
-            del self.file  # Django closes a handler's ``file`` again if it is still there
-        # SkipFile, not StopUpload: Django drains a skipped file in chunks, whereas after
-        # StopUpload it reads the rest of the body line by line, and a body without
-        # newlines would then sit whole in memory.
-        raise SkipFile
-
-    def handle_raw_input(
-        self,
-        input_data: Any,
-        META: Any,
-        content_length: int,
-        boundary: Any,
-        encoding: str | None = None,
-    ) -> Any:
-        if content_length > self.max_request:
-            # Refuse before reading a byte: the parse ends with no fields and no files.
-            if self.request is not None:
-                self.request.upload_rejected = (
-                    f"The upload is {human_size(content_length)}; at most "
-                    f"{human_size(self.max_request)} can be sent at once."
-                )
-            return QueryDict(encoding=encoding), MultiValueDict()
-        return None
-
-    def new_file(self, *args: Any, **kwargs: Any) -> None:
-        self.files += 1
-        self.file_received = 0
-        if self.rejected:
-            raise SkipFile
-        if self.files > self.max_files:
-            self._reject(f"At most {self.max_files} files can be sent at once.")
-        super().new_file(*args, **kwargs)
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
-        self.received += len(raw_data)
-        self.file_received += len(raw_data)
-        if self.file_received > self.max_file:
-            self._reject(
-                f"“{os.path.basename(self.file_name or 'file')}” is larger than "
-                f"{human_size(self.max_file)}, the most any reference file may be."
-            )
-        if self.received > self.max_request:
-            self._reject(f"At most {human_size(self.max_request)} can be sent at once.")
-        return super().receive_data_chunk(raw_data, start)
+    path, facts = _probe(uploaded, name, f".{extension}", forced, read)
+    return _accept(
+        path,
+        [_length_problem(name, facts["duration"], "audio", "audio clip")],
+        kind="audio",
+        content_type=content_type,
+        extension=extension,
+        **facts,
+    )

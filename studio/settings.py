@@ -168,8 +168,8 @@ STORAGES = {
 # Where the provider can fetch reference files from this app when storage is local (a
 # signed, expiring /r/<token>/ URL). Behind a tunnel or proxy, set the public address.
 STUDIO_PUBLIC_URL = env_str("STUDIO_PUBLIC_URL", "http://127.0.0.1:8000")
-# Every upload passes through byte caps enforced while it streams (generations.uploads).
-FILE_UPLOAD_HANDLERS = ["generations.uploads.CappedUploadHandler"]
+# Every upload passes through byte caps enforced while it streams.
+FILE_UPLOAD_HANDLERS = ["generations.upload_handler.CappedUploadHandler"]
 UPLOAD_MAX_REQUEST_BYTES = env_int("UPLOAD_MAX_REQUEST_BYTES", 200 * 1024 * 1024)
 UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 15)
 # Django's own hard stop (a bare 400) sits above ours, which answers with a form message.

@@ -7,23 +7,14 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import factory
 import pytest
-from django.contrib.auth import get_user_model
 from django.test.utils import override_settings
 
 from tests import support
 from tests.browser import browser  # noqa: F401 - a fixture, registered by import
+from tests.factories import UserFactory
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-
-    username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.django.Password("correct horse battery")
 
 
 @pytest.fixture

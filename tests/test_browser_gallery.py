@@ -13,6 +13,7 @@ from django.utils import timezone
 from generations.models import Generation, Status
 from tests import media_factory as mf
 from tests.browser import login
+from tests.factories import GenerationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,13 +51,9 @@ def running(user, n):
 
 
 def finished(user):
-    generation = Generation.objects.create(
+    generation = GenerationFactory(
         user=user,
-        model="seedance2.0-480p",
         prompt="Secret launch teaser",
-        duration=5,
-        aspect_ratio="16:9",
-        seed=1,
         status=Status.SUCCEEDED,
         video_width=640,
         video_height=640,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from generations.models import Generation, ShareLink, Status
 from generations.services import library
 from generations.sharing import link_for_token, token_for
+from tests.factories import GenerationFactory
 
 
 @pytest.fixture(autouse=True)
@@ -46,16 +47,8 @@ def make(user, n, **fields):
 
 
 def finished(user, prompt="shared clip"):
-    generation = Generation.objects.create(
-        user=user,
-        model="seedance2.0-480p",
-        prompt=prompt,
-        duration=5,
-        aspect_ratio="16:9",
-        seed=9,
-        status=Status.SUCCEEDED,
-        video_width=854,
-        video_height=480,
+    generation = GenerationFactory(
+        user=user, prompt=prompt, seed=9, status=Status.SUCCEEDED, video_width=854, video_height=480
     )
     generation.video.save(
         "v.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42" + b"v" * 500), save=False

@@ -9,7 +9,9 @@ from django.urls import reverse
 
 from generations import forms, services
 from generations.models import Generation, Reference, ReferenceRole, Status
+from generations.services import library
 from tests import media_factory as mf
+from tests.factories import GenerationFactory
 
 COMMON = {
     "model": "seedance2.0-720p",
@@ -175,18 +177,12 @@ def test_a_failed_database_write_leaves_no_files(user, local_storage, monkeypatc
     assert stored_files(local_storage) == []
 
 
-def test_an_earlier_output_can_be_reused_without_uploading(user, local_storage):
+def test_an_earlier_output_can_be_reused_without_uploading(
+    user, local_storage, django_capture_on_commit_callbacks
+):
     from django.core.files.base import ContentFile
 
-    earlier = Generation.objects.create(
-        user=user,
-        model="seedance2.0-480p",
-        prompt="earlier",
-        duration=5,
-        aspect_ratio="16:9",
-        seed=1,
-        status=Status.SUCCEEDED,
-    )
+    earlier = GenerationFactory(user=user, prompt="earlier", status=Status.SUCCEEDED)
     earlier.last_frame.save("last.png", ContentFile(mf.png(640, 360)), save=True)
     form = make(forms.ImageForm, user=user, first_frame_from=str(earlier.pk))
     assert form.errors == {}
@@ -196,20 +192,16 @@ def test_an_earlier_output_can_be_reused_without_uploading(user, local_storage):
     ref = generation.references.get()
     assert ref.source_generation == earlier
     assert ref.file.name != earlier.last_frame.name  # a copy, not a shared file
-    earlier.delete()
+    assert default_storage.exists(earlier.last_frame.name)
+    with django_capture_on_commit_callbacks(execute=True):
+        library.generation_delete(generation=earlier)  # removes the earlier clip's files
+    assert not default_storage.exists(earlier.last_frame.name)
     assert default_storage.exists(ref.file.name)
 
 
 def test_another_users_output_cannot_be_reused(user, other_user):
-    theirs = Generation.objects.create(
-        user=other_user,
-        model="seedance2.0-480p",
-        prompt="theirs",
-        duration=5,
-        aspect_ratio="16:9",
-        seed=1,
-        status=Status.SUCCEEDED,
-        last_frame="x/last.png",
+    theirs = GenerationFactory(
+        user=other_user, prompt="theirs", status=Status.SUCCEEDED, last_frame="x/last.png"
     )
     form = make(forms.ImageForm, user=user, first_frame_from=str(theirs.pk))
     assert "first_frame_from" in form.errors

@@ -11,8 +11,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from generations import tasks
-from generations.models import Generation, Status
+from generations.models import Status
 from generations.services import lifecycle
+from tests.factories import GenerationFactory
 
 
 def test_celery_is_configured_to_never_lose_a_task():
@@ -38,13 +39,9 @@ def test_tasks_never_sleep():
 
 def test_reconcile_lists_and_fails_stuck_generations(user, monkeypatch):
     monkeypatch.setattr(lifecycle, "_enqueue", lambda *args: None)
-    stuck = Generation.objects.create(
+    stuck = GenerationFactory(
         user=user,
-        model="seedance2.0-480p",
         prompt="stuck",
-        duration=5,
-        aspect_ratio="16:9",
-        seed=1,
         status=Status.RUNNING,
         upstream_task_id="task_x",
         next_poll_at=timezone.now() - timedelta(hours=2),

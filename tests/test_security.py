@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import get_resolver, reverse
 
 from generations.models import Generation, Status
+from tests.factories import GenerationFactory
 
 SECRET = "sk-live-supersecret-0123456789abcdef"
 
@@ -22,15 +23,7 @@ def _no_broker(no_broker):
 
 @pytest.fixture
 def theirs(other_user, local_media):
-    generation = Generation.objects.create(
-        user=other_user,
-        model="seedance2.0-480p",
-        prompt="theirs",
-        duration=5,
-        aspect_ratio="16:9",
-        seed=1,
-        status=Status.SUCCEEDED,
-    )
+    generation = GenerationFactory(user=other_user, prompt="theirs", status=Status.SUCCEEDED)
     for field in ("video", "poster", "last_frame"):
         getattr(generation, field).save(f"{field}.bin", ContentFile(b"data"), save=False)
     generation.save()

@@ -7,6 +7,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from generations.models import Generation, Status
+from tests.factories import GenerationFactory
 
 DATA = {
     "mode": "text",
@@ -24,14 +25,7 @@ def _no_broker(no_broker):
 
 @pytest.fixture
 def generation(user):
-    return Generation.objects.create(
-        user=user,
-        model="seedance2.0-480p",
-        prompt="Mine",
-        duration=5,
-        aspect_ratio="16:9",
-        seed=1,
-    )
+    return GenerationFactory(user=user, prompt="Mine")
 
 
 @pytest.fixture
@@ -56,14 +50,7 @@ def test_login_page_has_labels(client, db):
 
 
 def test_gallery_shows_only_my_generations(client, user, other_user, generation):
-    Generation.objects.create(
-        user=other_user,
-        model="seedance2.0-480p",
-        prompt="Theirs",
-        duration=5,
-        aspect_ratio="16:9",
-        seed=2,
-    )
+    GenerationFactory(user=other_user, prompt="Theirs", seed=2)
     client.force_login(user)
     html = client.get("/").content.decode()
     assert "Mine" in html

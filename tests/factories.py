@@ -1,0 +1,28 @@
+"""factory_boy factories for the tests."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.auth import get_user_model
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("correct horse battery")
+
+
+class GenerationFactory(factory.django.DjangoModelFactory):
+    """A generation with the cheapest settings; override what a test is about."""
+
+    class Meta:
+        model = "generations.Generation"
+
+    user = factory.SubFactory(UserFactory)
+    model = "seedance2.0-480p"
+    prompt = factory.Sequence(lambda n: f"clip {n}")
+    duration = 5
+    aspect_ratio = "16:9"
+    seed = 1
