@@ -75,6 +75,23 @@ def test_another_users_generation_is_404_on_every_route(client, user, theirs, na
     assert theirs.share_links.filter(revoked_at__isnull=False).count() == 0
 
 
+@pytest.mark.parametrize("action", ["delete", "download"])
+def test_bulk_actions_never_reach_another_users_clips(
+    client, user, theirs, action, django_capture_on_commit_callbacks
+):
+    import io
+    import zipfile
+
+    client.force_login(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("generations:bulk"), {"action": action, "ids": [theirs.pk]})
+    assert Generation.objects.filter(pk=theirs.pk).exists()
+    assert theirs.video.storage.exists(theirs.video.name)
+    if action == "download":
+        archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+        assert archive.namelist() == []
+
+
 def test_mutations_need_the_csrf_token(user, theirs):
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(theirs.user)
