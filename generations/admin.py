@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils import timezone
 
-from generations.models import UNFINISHED, Event, Generation
+from generations.models import UNFINISHED, Event, Generation, Reference, ShareLink
 
 
 class EventInline(admin.TabularInline):
@@ -47,3 +47,17 @@ class GenerationAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Generation._meta.fields]
     inlines = [EventInline]
     date_hierarchy = "created_at"
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(admin.ModelAdmin):
+    list_display = ("id", "generation", "created_at", "expires_at", "revoked_at", "view_count")
+    list_filter = ("revoked_at",)
+    readonly_fields = ("generation", "created_at", "view_count")
+
+
+@admin.register(Reference)
+class ReferenceAdmin(admin.ModelAdmin):
+    list_display = ("id", "generation", "role", "kind", "size", "duration")
+    list_filter = ("role", "kind")
+    readonly_fields = [f.name for f in Reference._meta.fields]
