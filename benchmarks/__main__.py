@@ -31,7 +31,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
-from benchmarks import browser, polling, upload  # noqa: E402
+from benchmarks import browser, load, polling, upload  # noqa: E402
 
 RESULTS: list[str] = []
 
@@ -112,6 +112,7 @@ def main() -> None:
     run(polling.figures, "polling")
     run(upload.figures, "upload_memory")
     run(browser.figures, "browser")
+    run(load.figures, "gallery_under_50_clients")
     print("\nSummary")
     for line in RESULTS:
         print(line)

@@ -173,6 +173,12 @@ def _enqueue(pk: Any, action: str, delay: float) -> None:
 def generation_submit(pk: Any) -> Next | None:
     """Send the paid create call at most once for this generation."""
     now = timezone.now()
+    queued = Generation.objects.filter(pk=pk, status=Status.QUEUED).first()
+    if queued is None:
+        return None
+    # Built before the claim: if it fails (storage down), nothing was sent and the row is
+    # still plainly queued for the sweeper, not "submitting" with an unknown outcome.
+    request = build_request(queued)
     claimed = Generation.objects.filter(
         pk=pk,
         status=Status.QUEUED,
@@ -190,7 +196,7 @@ def generation_submit(pk: Any) -> Next | None:
     generation = Generation.objects.get(pk=pk)
     log.info("generation=%s submitting attempt=%s", pk, generation.submit_attempts)
     try:
-        task_id = get_client().create_task(build_request(generation))
+        task_id = get_client().create_task(request)
     except SeedanceError as exc:
         return _after_submit_error(generation, exc)
     now = timezone.now()
