@@ -151,7 +151,18 @@ def test_the_provider_key_never_reaches_pages_or_logs(
         services.generation_submit(generation.pk)  # the simulator refuses this key: 401
     generation.refresh_from_db()
     assert generation.status == Status.FAILED
+    from generations.services import library
+    from generations.sharing import token_for
+
+    link = library.share_create(generation=generation)
     pages = [
+        client.get("/accounts/login/").content,
+        client.get(f"/s/{token_for(link)}/").content,
+        client.get(
+            reverse("generations:detail", args=[generation.pk]),
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_TARGET="detail-body",
+        ).content,
         client.get("/").content,
         client.get(reverse("generations:detail", args=[generation.pk])).content,
         client.get(reverse("generations:live") + "?v=0").content,
@@ -232,3 +243,23 @@ def test_tasks_carry_only_the_generation_id(monkeypatch):
     ((args, kwargs),) = sent
     assert args == ("1234",)
     assert set(kwargs) == {"countdown", "expires"}
+
+
+def test_no_view_is_csrf_exempt():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    for folder in ("generations", "studio"):
+        for path in (Path(settings.BASE_DIR) / folder).rglob("*.py"):
+            assert "csrf_exempt" not in path.read_text(), path
+
+
+def test_production_can_hand_local_files_to_the_web_server(client, user, theirs, settings):
+    settings.MEDIA_SENDFILE_HEADER = "X-Accel-Redirect"
+    client.force_login(theirs.user)
+    response = client.get(reverse("generations:file", args=[theirs.pk, "video"]))
+    assert response["X-Accel-Redirect"] == "/protected-media/" + theirs.video.name
+    assert response.content == b""
+    client.force_login(user)  # the permission check still comes first
+    assert client.get(reverse("generations:file", args=[theirs.pk, "video"])).status_code == 404
