@@ -9,7 +9,9 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 
 class Status(models.TextChoices):
@@ -124,6 +126,18 @@ class Generation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model} · {self.prompt[:40]}"
+
+    def get_absolute_url(self) -> str:
+        return self.url
+
+    @cached_property
+    def url(self) -> str:
+        """The clip's page; its actions and files live below it (``<url>poster/`` …).
+
+        Cards use it instead of one ``{% url %}`` per link: reversing is the costliest part
+        of rendering a gallery page (benchmarks/, gallery_time figure).
+        """
+        return reverse("generations:detail", args=[self.pk])
 
     @property
     def is_finished(self) -> bool:
