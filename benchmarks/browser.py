@@ -5,14 +5,12 @@ transfer with 10,000 clips."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from benchmarks.server import gunicorn
-from generations.models import Generation, Status
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.factories import running_generations
 
 PASSWORD = "bench-password-123"
 
@@ -22,24 +20,7 @@ def _running_user(cards: int) -> str:
     user, _ = get_user_model().objects.get_or_create(username=name)
     user.set_password(PASSWORD)
     user.save()
-    far = timezone.now() + timedelta(hours=2)
-    Generation.objects.bulk_create(
-        [
-            Generation(
-                user=user,
-                model="seedance2.0-480p",
-                prompt=f"running {i}",
-                duration=5,
-                aspect_ratio="16:9",
-                seed=i,
-                status=Status.RUNNING,
-                progress=40,
-                next_poll_at=far,
-                deadline_at=far,
-            )
-            for i in range(cards)
-        ]
-    )
+    running_generations(user, cards)
     return name
 
 

@@ -26,6 +26,17 @@ class Status(models.TextChoices):
 
 TERMINAL = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 UNFINISHED = (Status.QUEUED, Status.SUBMITTING, Status.RUNNING, Status.SAVING)
+# The options a user picks besides the prompt, seed and references: what "Run again" repeats
+# and what the form keeps after a submit.
+OPTION_FIELDS = (
+    "model",
+    "duration",
+    "aspect_ratio",
+    "generate_audio",
+    "watermark",
+    "camera_fixed",
+    "return_last_frame",
+)
 
 
 class Mode(models.TextChoices):

@@ -26,3 +26,31 @@ class GenerationFactory(factory.django.DjangoModelFactory):
     duration = 5
     aspect_ratio = "16:9"
     seed = 1
+
+
+def running_generations(user, count: int) -> list:
+    """``count`` generations that stay "running" for two hours (no worker needed)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from generations.models import Generation, Status
+
+    far = timezone.now() + timedelta(hours=2)
+    return Generation.objects.bulk_create(
+        [
+            Generation(
+                user=user,
+                model="seedance2.0-480p",
+                prompt=f"running {i}",
+                duration=5,
+                aspect_ratio="16:9",
+                seed=i,
+                status=Status.RUNNING,
+                progress=30,
+                next_poll_at=far,
+                deadline_at=far,
+            )
+            for i in range(count)
+        ]
+    )

@@ -4,16 +4,14 @@ error on any page."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from generations.models import Generation, Status
+from generations.models import Status
 from tests import media_factory as mf
 from tests.browser import login
-from tests.factories import GenerationFactory
+from tests.factories import GenerationFactory, running_generations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,27 +25,6 @@ document.addEventListener('securitypolicyviolation',
 @pytest.fixture
 def media(local_media):
     return local_media
-
-
-def running(user, n):
-    far = timezone.now() + timedelta(hours=1)
-    return Generation.objects.bulk_create(
-        [
-            Generation(
-                user=user,
-                model="seedance2.0-480p",
-                prompt=f"running {i}",
-                duration=5,
-                aspect_ratio="16:9",
-                seed=i,
-                status=Status.RUNNING,
-                progress=30,
-                next_poll_at=far,
-                deadline_at=far,
-            )
-            for i in range(n)
-        ]
-    )
 
 
 def finished(user):
@@ -67,7 +44,7 @@ def finished(user):
 
 @pytest.mark.parametrize("cards", [1, 20])
 def test_live_refresh_is_one_request_per_interval(live_server, browser, user, cards):
-    running(user, cards)
+    running_generations(user, cards)
     context = browser.new_context()
     page = context.new_page()
     login(page, live_server.url, user.username, "correct horse battery")
@@ -119,7 +96,7 @@ def test_share_unfurls_plays_logged_out_and_dies_on_revoke(live_server, browser,
 
 def test_no_page_violates_the_csp_or_logs_an_error(live_server, browser, user, media):
     generation = finished(user)
-    running(user, 1)
+    running_generations(user, 1)
     from generations.services import library
     from generations.sharing import token_for
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 from generations import errors, tiers
 from generations.formfields import PendingReference
 from generations.models import (
+    OPTION_FIELDS,
     UNFINISHED,
     Event,
     Generation,
@@ -140,20 +141,7 @@ def generation_create(
 
 def generation_rerun(*, generation: Generation, same_seed: bool = True) -> Generation:
     """ "Try again" / "Run again": always a new generation, so a new paid call is explicit."""
-    data = {
-        field: getattr(generation, field)
-        for field in (
-            "mode",
-            "model",
-            "prompt",
-            "duration",
-            "aspect_ratio",
-            "generate_audio",
-            "watermark",
-            "camera_fixed",
-            "return_last_frame",
-        )
-    }
+    data = {field: getattr(generation, field) for field in ("mode", "prompt", *OPTION_FIELDS)}
     data["seed"] = generation.seed if same_seed else None
     copies = [
         PendingReference(ref.role, ref.position, copy_of=ref) for ref in generation.references.all()

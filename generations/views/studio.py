@@ -12,20 +12,12 @@ from django.views.decorators.vary import vary_on_headers
 
 from generations import selectors, services, tiers
 from generations.forms import BaseGenerationForm, form_for
-from generations.models import AspectRatio, Generation, Mode, Status
+from generations.models import OPTION_FIELDS, AspectRatio, Generation, Mode, Status
 from generations.services import library
 from generations.views.common import from_micros, get_generation_for_user, live_context
 
 # After a submit the settings stay (people make series); prompt, seed and files are cleared.
-STICKY = {
-    "model",
-    "duration",
-    "aspect_ratio",
-    "generate_audio",
-    "watermark",
-    "camera_fixed",
-    "return_last_frame",
-}
+STICKY = set(OPTION_FIELDS)
 SWITCHES = ("generate_audio", "watermark", "camera_fixed", "return_last_frame")
 
 
