@@ -209,6 +209,10 @@ class BaseGenerationForm(forms.Form):
             )
         return cleaned
 
+    def generation_data(self) -> dict[str, Any]:
+        """What ``generation_create`` takes as ``data`` for this valid form."""
+        return {**self.cleaned_data, "mode": self.mode_value}
+
     def input_video_seconds(self) -> float:
         return sum(
             p.duration

@@ -54,3 +54,17 @@ def running_generations(user, count: int) -> list:
             for i in range(count)
         ]
     )
+
+
+def create_from_form(form):
+    """Create a generation from a valid New video form, as the view does, then drop the
+    form's temporary files (also when creation fails)."""
+    from generations import services
+
+    assert form.is_valid(), form.errors
+    try:
+        return services.generation_create(
+            user=form.user, data=form.generation_data(), references=form.pending
+        )
+    finally:
+        form.discard()

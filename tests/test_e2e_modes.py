@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from PIL import ImageStat
 
-from generations import forms, services
+from generations import forms
 from generations.models import Status
 from tests import media_factory as mf
+from tests.factories import create_from_form
 from tests.test_e2e import probe, wait_until_finished
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -65,12 +66,7 @@ def test_each_mode_runs_end_to_end(stack, user, sim_stats, mode):
         files=files(),
         user=user,
     )
-    assert form.is_valid(), form.errors
-    generation = services.generation_create(
-        user=user, data={**form.cleaned_data, "mode": mode}, references=form.pending
-    )
-    form.discard()
-    done = wait_until_finished(generation.pk, timeout=120)
+    done = wait_until_finished(create_from_form(form).pk, timeout=120)
     assert done.status == Status.SUCCEEDED, done.error_message
     width, height, duration, has_audio = probe(done.video.path)
     assert (width, height) == (854, 480)

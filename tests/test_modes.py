@@ -11,7 +11,7 @@ from generations import forms, services
 from generations.models import Generation, Reference, ReferenceRole, Status
 from generations.services import library
 from tests import media_factory as mf
-from tests.factories import GenerationFactory
+from tests.factories import GenerationFactory, create_from_form
 
 COMMON = {
     "model": "seedance2.0-720p",
@@ -169,10 +169,7 @@ def test_a_failed_database_write_leaves_no_files(user, local_storage, monkeypatc
 
     monkeypatch.setattr(Reference.objects, "bulk_create", explode)
     with pytest.raises(RuntimeError):
-        services.generation_create(
-            user=user, data={**form.cleaned_data, "mode": "image"}, references=form.pending
-        )
-    form.discard()
+        create_from_form(form)
     assert Generation.objects.count() == 0
     assert stored_files(local_storage) == []
 
@@ -185,10 +182,7 @@ def test_an_earlier_output_can_be_reused_without_uploading(
     earlier = GenerationFactory(user=user, prompt="earlier", status=Status.SUCCEEDED)
     earlier.last_frame.save("last.png", ContentFile(mf.png(640, 360)), save=True)
     form = make(forms.ImageForm, user=user, first_frame_from=str(earlier.pk))
-    assert form.errors == {}
-    generation = services.generation_create(
-        user=user, data={**form.cleaned_data, "mode": "image"}, references=form.pending
-    )
+    generation = create_from_form(form)
     ref = generation.references.get()
     assert ref.source_generation == earlier
     assert ref.file.name != earlier.last_frame.name  # a copy, not a shared file
@@ -208,11 +202,7 @@ def test_another_users_output_cannot_be_reused(user, other_user):
 
 
 def test_signed_reference_urls_expire_and_name_one_file(client, user, local_storage, settings):
-    form = make(forms.ImageForm, files={"first_frame": image()}, user=user)
-    generation = services.generation_create(
-        user=user, data={**form.cleaned_data, "mode": "image"}, references=form.pending
-    )
-    form.discard()
+    generation = create_from_form(make(forms.ImageForm, files={"first_frame": image()}, user=user))
     url = services.build_request(generation).image
     path = url.removeprefix(settings.STUDIO_PUBLIC_URL)
     response = client.get(path)

@@ -4,8 +4,6 @@ generation runs with S3 as the only storage."""
 
 from __future__ import annotations
 
-import time
-
 import boto3
 import pytest
 import requests
@@ -15,8 +13,20 @@ from generations.models import Generation, Status
 from generations.services import lifecycle
 from tests import media_factory as mf
 from tests import support
+from tests.factories import create_from_form
+from tests.test_e2e import wait_until_finished
 
 BUCKET = "studio-test"
+
+
+def s3_client(endpoint: str):
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -27,13 +37,7 @@ def s3_endpoint():
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
-    boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="us-east-1",
-    ).create_bucket(Bucket=BUCKET)
+    s3_client(endpoint).create_bucket(Bucket=BUCKET)
     yield endpoint
     server.stop()
 
@@ -85,11 +89,7 @@ def test_references_get_presigned_urls_valid_past_the_deadline(db, user, s3_sett
         files={"first_frame": mf.upload("../../x.png", mf.png(), "image/png")},
         user=user,
     )
-    assert form.is_valid(), form.errors
-    generation = services.generation_create(
-        user=user, data={**form.cleaned_data, "mode": "image"}, references=form.pending
-    )
-    form.discard()
+    generation = create_from_form(form)
     reference = generation.references.get()
     assert reference.file.name.startswith(f"users/{user.pk}/references/")
     assert "x.png" not in reference.file.name and ".." not in reference.file.name
@@ -102,13 +102,7 @@ def test_references_get_presigned_urls_valid_past_the_deadline(db, user, s3_sett
     assert fetched.status_code == 200
     assert fetched.content[:4] == b"\x89PNG"
     # The bucket stays private: the object carries no public grant.
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=s3_settings,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="us-east-1",
-    )
+    s3 = s3_client(s3_settings)
     grants = s3.get_object_acl(Bucket=BUCKET, Key=reference.file.name)["Grants"]
     assert all("AllUsers" not in str(grant.get("Grantee")) for grant in grants)
 
@@ -146,25 +140,9 @@ def test_an_image_generation_runs_entirely_on_s3(
             files={"first_frame": mf.upload("red.png", mf.png(color=(220, 0, 0)), "image/png")},
             user=user,
         )
-        assert form.is_valid(), form.errors
-        generation = services.generation_create(
-            user=user, data={**form.cleaned_data, "mode": "image"}, references=form.pending
-        )
-        form.discard()
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            generation.refresh_from_db()
-            if generation.is_finished:
-                break
-            time.sleep(0.3)
+        generation = wait_until_finished(create_from_form(form).pk)
         assert generation.status == Status.SUCCEEDED, generation.error_message
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=s3_settings,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            region_name="us-east-1",
-        )
+        s3 = s3_client(s3_settings)
         head = s3.head_object(Bucket=BUCKET, Key=generation.video.name)
         assert head["ContentLength"] == generation.video_bytes
         assert Generation.objects.get(pk=generation.pk).poster.name

@@ -74,7 +74,7 @@ def create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, rejected)
         if rejected or not form.is_valid():
             return _render_form(request, form)
-        data = {**form.cleaned_data, "mode": form.mode_value}
+        data = form.generation_data()
         try:
             if request.POST.get("all_formats"):
                 made = library.generation_all_formats(
