@@ -25,6 +25,7 @@ faults: $(STAMP)
 	FAULT_GENERATIONS=$${FAULT_GENERATIONS:-120} $(PY) -m pytest tests/test_faults.py -s $(PYTEST_ARGS)
 
 bench: $(STAMP)
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; }
 	$(PY) -m benchmarks
 
 lint: $(STAMP)

@@ -13,12 +13,16 @@ from pathlib import Path
 from tests.support import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
+# Production settings (DEBUG off) behind a TLS-terminating proxy, as the Procfile runs it.
+PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 
 
 @contextmanager
-def gunicorn(workers: int = 1) -> Iterator[tuple[int, subprocess.Popen]]:
+def gunicorn(workers: int = 1, debug: bool = False) -> Iterator[tuple[int, subprocess.Popen]]:
+    """``debug`` only for the browser figures: with DEBUG off the session cookie is Secure,
+    which a browser on plain http://127.0.0.1 would not send back."""
     port = free_port()
-    env = {**os.environ, "ALLOWED_HOSTS": "127.0.0.1", "DEBUG": "1"}
+    env = {**os.environ, "DEBUG": "1" if debug else "0"}
     server = subprocess.Popen(
         [
             sys.executable,
@@ -40,8 +44,8 @@ def gunicorn(workers: int = 1) -> Iterator[tuple[int, subprocess.Popen]]:
 
     def up() -> bool:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-        conn.request("GET", "/accounts/login/")
-        return conn.getresponse().status == 200
+        conn.request("GET", "/healthz", headers=PROXY_HEADERS)
+        return conn.getresponse().status in {200, 503}
 
     try:
         wait_for(up, 30, "gunicorn")
@@ -49,3 +53,16 @@ def gunicorn(workers: int = 1) -> Iterator[tuple[int, subprocess.Popen]]:
     finally:
         server.terminate()
         server.wait(10)
+
+
+def session_cookie(username: str) -> str:
+    """A logged-in session for ``username`` (made in this process, stored in the shared
+    database) plus a CSRF cookie whose secret doubles as the X-CSRFToken header."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.utils.crypto import get_random_string
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    session = client.cookies["sessionid"].value
+    return f"sessionid={session}; csrftoken={get_random_string(32)}"

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.server import gunicorn
+from benchmarks.server import PROXY_HEADERS, gunicorn, session_cookie
 
 SIZE = 100 * 1024 * 1024
 CHUNK = 1024 * 1024
@@ -34,31 +34,7 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _login(port: int) -> tuple[str, str]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", "/accounts/login/")
-    response = conn.getresponse()
-    page = response.read().decode()
-    csrf = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie")).group(1)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    body = f"username=bench&password=bench-password-123&csrfmiddlewaretoken={token}"
-    conn.request(
-        "POST",
-        "/accounts/login/",
-        body=body,
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"csrftoken={csrf}",
-            "Referer": f"http://127.0.0.1:{port}/accounts/login/",
-        },
-    )
-    response = conn.getresponse()
-    response.read()
-    session = re.search(r"sessionid=([^;]+)", response.getheader("Set-Cookie")).group(1)
-    return csrf, session
-
-
-def _post(port: int, csrf: str, session: str, size: int) -> int:
+def _post(port: int, cookie: str, size: int) -> int:
     """Stream a multipart upload of ``size`` bytes (as a source video) in 1 MB chunks."""
     boundary = "benchboundary"
     head = (
@@ -71,8 +47,11 @@ def _post(port: int, csrf: str, session: str, size: int) -> int:
     conn.putrequest("POST", "/generations/create/")
     conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
     conn.putheader("Content-Length", str(len(head) + size + len(tail)))
-    conn.putheader("Cookie", f"csrftoken={csrf}; sessionid={session}")
-    conn.putheader("X-CSRFToken", csrf)
+    conn.putheader("Cookie", cookie)
+    conn.putheader("X-CSRFToken", cookie.split("csrftoken=")[1])
+    conn.putheader("Origin", f"https://127.0.0.1:{port}")
+    for name, value in PROXY_HEADERS.items():
+        conn.putheader(name, value)
     conn.putheader("HX-Request", "true")
     conn.endheaders()
     conn.send(head)
@@ -85,30 +64,37 @@ def _post(port: int, csrf: str, session: str, size: int) -> int:
     return response.status
 
 
+def _peak_growth_mb(port: int, cookie: str, worker: int) -> tuple[float, int]:
+    """(MB the worker's RSS rose above its level before the upload, HTTP status)."""
+    baseline = _rss_kb(worker)
+    peak = [baseline]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _rss_kb(worker))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    status = _post(port, cookie, SIZE)
+    done.set()
+    sampler.join()
+    return (peak[0] - baseline) / 1024, status
+
+
 def figures(report: Callable[..., None]) -> None:
     with gunicorn() as (port, server):
         worker = _children(server.pid)[0]
-        csrf, session = _login(port)
-        # Warm up: the first upload imports the media libraries; measure the upload itself.
-        _post(port, csrf, session, 1024 * 1024)
-        baseline = _rss_kb(worker)
-        peak = [baseline]
-        done = threading.Event()
-
-        def sample() -> None:
-            while not done.is_set():
-                peak[0] = max(peak[0], _rss_kb(worker))
-                time.sleep(0.02)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        status = _post(port, csrf, session, SIZE)
-        done.set()
-        sampler.join()
-        growth = (peak[0] - baseline) / 1024
+        cookie = session_cookie("bench")
+        # The first upload also loads code and templates that every later one reuses (the
+        # media checks, the error rendering); the second shows what an upload itself costs.
+        # Buffering the body would show up in both.
+        first, _ = _peak_growth_mb(port, cookie, worker)
+        growth, status = _peak_growth_mb(port, cookie, worker)
         report(
             "web_memory_growth_during_100MB_upload",
-            f"{growth:.1f} MB (HTTP {status})",
+            f"{growth:.1f} MB (HTTP {status}; {first:.1f} MB during the worker's first upload)",
             "≤ 20 MB",
-            growth <= 20,
+            growth <= 20 and status == 200,
         )

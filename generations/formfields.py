@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 
 from generations import uploads
 from generations.models import Generation, Reference
@@ -51,11 +55,38 @@ def limits_help(kind: str) -> str:
     return uploads.LIMITS[kind]["help"]
 
 
+PICKER_SIZE = 30
+
+
+class _RecentOutputs(ModelChoiceIterator):
+    """The newest clips only (a user may have thousands: listing them all made every form
+    with a picker megabytes of HTML), plus the one already chosen, wherever it is."""
+
+    def __iter__(self) -> Iterator[tuple[Any, str]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        shown = list(self.queryset[:PICKER_SIZE])
+        chosen = self.field.chosen
+        if chosen and all(str(obj.pk) != str(chosen) for obj in shown):
+            # Not an id: the field's own validation says so.
+            with contextlib.suppress(ValueError, ValidationError):
+                shown += list(self.queryset.filter(pk=chosen))
+        for obj in shown:
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 class OutputChoiceField(forms.ModelChoiceField):
-    """Pick one of your earlier outputs (its video or its last frame) as a reference."""
+    """Pick one of your earlier outputs (its video or its last frame) as a reference.
+    Any of your clips validates; the list shows the newest (see ``_RecentOutputs``)."""
+
+    iterator = _RecentOutputs
 
     def __init__(self, output_kind: str, **kwargs: Any) -> None:
         self.output_kind = output_kind
+        self.chosen: Any = None
         kwargs.setdefault("required", False)
         kwargs.setdefault("empty_label", "— or reuse one of your clips —")
         super().__init__(queryset=Generation.objects.none(), **kwargs)

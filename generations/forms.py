@@ -92,9 +92,10 @@ class BaseGenerationForm(forms.Form):
             "That tier is not available in this studio."
         )
         self.fields["prompt"].required = self.prompt_required
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             if isinstance(field, OutputChoiceField):
                 field.queryset = self._outputs(field.output_kind)
+                field.chosen = self.data.get(name) or self.initial.get(name)
 
     def _outputs(self, kind: str) -> QuerySet[Generation]:
         if self.user is None:

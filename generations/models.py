@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import models
@@ -26,6 +26,7 @@ class Status(models.TextChoices):
 
 TERMINAL = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 UNFINISHED = (Status.QUEUED, Status.SUBMITTING, Status.RUNNING, Status.SAVING)
+SHARED_FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
 # The options a user picks besides the prompt, seed and references: what "Run again" repeats
 # and what the form keeps after a submit.
 OPTION_FIELDS = (
@@ -78,6 +79,9 @@ class Generation(models.Model):
     return_last_frame = models.BooleanField(default=False)
     estimated_cost = models.DecimalField(max_digits=10, decimal_places=4, default=0)
     starred = models.BooleanField(default=False)
+    # Until when a live share link exists (the latest expiry; SHARED_FOREVER when one never
+    # expires), kept by the share services so the gallery needs no per-card subquery.
+    shared_until = models.DateTimeField(null=True, blank=True)
     # Generations made together ("Make all formats") share a group id.
     group = models.UUIDField(null=True, blank=True, db_index=True)
 
@@ -124,7 +128,15 @@ class Generation(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["user", "-created_at"], name="gen_user_created"),
+            # The gallery's keyset order, tie-break included, so a page never sorts the
+            # user's whole history.
+            models.Index(fields=["user", "-created_at", "-id"], name="gen_user_created_id"),
+            # "Is anything of this user still running?" on every gallery load.
+            models.Index(fields=["user", "status"], name="gen_user_status"),
+            # Poll timing learns from a tier's latest successes on every poll.
+            models.Index(
+                fields=["model", "status", "-upstream_completed_at"], name="gen_model_finished"
+            ),
             # The live refresh asks for a user's newest change every 2 s per open tab.
             models.Index(fields=["user", "updated_at"], name="gen_user_updated"),
         ]
@@ -149,6 +161,10 @@ class Generation(models.Model):
         of rendering a gallery page (benchmarks/, gallery_time figure).
         """
         return reverse("generations:detail", args=[self.pk])
+
+    @property
+    def shared(self) -> bool:
+        return self.shared_until is not None and self.shared_until > timezone.now()
 
     @property
     def is_finished(self) -> bool:

@@ -92,6 +92,7 @@ class TaskStatus:
     last_frame_url: str | None = None
     error_code: str = ""
     error_message: str = ""
+    completed_at: float | None = None  # the provider's finish time (Unix seconds), if sent
 
     @property
     def is_final(self) -> bool:
@@ -203,6 +204,10 @@ def parse_task(data: dict[str, Any], task_id: str) -> TaskStatus:
         progress = max(0, min(100, int(data.get("progress") or 0)))
     except (TypeError, ValueError):
         progress = 0
+    try:
+        completed_at = float(data["completed_at"]) if data.get("completed_at") else None
+    except (TypeError, ValueError):
+        completed_at = None
     return TaskStatus(
         task_id=str(data.get("id") or data.get("task_id") or task_id),
         status=status,
@@ -212,6 +217,7 @@ def parse_task(data: dict[str, Any], task_id: str) -> TaskStatus:
         last_frame_url=last_frame_url if isinstance(last_frame_url, str) else None,
         error_code=str(error.get("code") or ""),
         error_message=str(error.get("message") or ""),
+        completed_at=completed_at,
     )
 
 

@@ -3,18 +3,41 @@ number of SQL queries whatever the page size."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
-from generations.models import Generation, ShareLink, Status
+from generations.models import TERMINAL, Generation, Status
 
 PAGE_SIZE = 24
+LIVE_BATCH = 48  # cards in one live-refresh response at most
+# What a gallery card shows (templates/generations/gallery.html#card_html). Loading only
+# these skips the file, upstream and bookkeeping columns of every row on every page.
+CARD_FIELDS = (
+    "id",
+    "user_id",
+    "mode",
+    "model",
+    "prompt",
+    "duration",
+    "aspect_ratio",
+    "estimated_cost",
+    "starred",
+    "shared_until",
+    "group",
+    "status",
+    "progress",
+    "error_message",
+    "created_at",
+    "updated_at",
+    "finished_at",
+)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 
@@ -46,15 +69,6 @@ class Filters:
     @property
     def active(self) -> bool:
         return any(vars(self).values())
-
-
-def live_share_subquery(now: datetime | None = None) -> Exists:
-    now = now or timezone.now()
-    return Exists(
-        ShareLink.objects.filter(generation=OuterRef("pk"), revoked_at__isnull=True).filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-        )
-    )
 
 
 def _search(queryset: QuerySet[Generation], text: str) -> QuerySet[Generation]:
@@ -92,10 +106,26 @@ def gallery(user: Any, filters: Filters) -> QuerySet[Generation]:
         queryset = queryset.filter(created_at__lt=end + timedelta(days=1))
     if filters.q:
         queryset = _search(queryset, filters.q)
-    return queryset.annotate(shared=live_share_subquery()).order_by("-created_at", "-id")
+    return queryset.only(*CARD_FIELDS).order_by("-created_at", "-id")
 
 
-def page(queryset: QuerySet[Generation], cursor: str) -> tuple[list[Generation], str]:
+@dataclass(frozen=True)
+class Page:
+    """One keyset page of cards. ``html_key`` names its HTML by every card's id, last
+    change and share state; it is empty while a card runs (its text changes with time)."""
+
+    queryset: QuerySet[Generation]
+    ids: list[Any]
+    next_cursor: str
+    html_key: str
+
+    def cards(self) -> QuerySet[Generation]:
+        """The cards themselves: read (and even built) only when the page's HTML is not in
+        the fragment cache; a template calls this."""
+        return self.queryset.filter(pk__in=self.ids)
+
+
+def page(queryset: QuerySet[Generation], cursor: str) -> Page:
     """One keyset page after ``cursor`` ("<microseconds>_<id>"), and the next cursor."""
     if cursor:
         try:
@@ -104,13 +134,23 @@ def page(queryset: QuerySet[Generation], cursor: str) -> tuple[list[Generation],
             queryset = queryset.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=pk))
         except (ValueError, TypeError):
             pass
-    rows = list(queryset[: PAGE_SIZE + 1])
-    items = rows[:PAGE_SIZE]
+    rows = list(
+        queryset.values_list("pk", "created_at", "updated_at", "status", "shared_until")[
+            : PAGE_SIZE + 1
+        ]
+    )
+    now = timezone.now()
+    keys = [(pk, c, u, status, bool(until and until > now)) for pk, c, u, status, until in rows]
+    keys = keys[:PAGE_SIZE]
     next_cursor = ""
     if len(rows) > PAGE_SIZE:
-        last = items[-1]
-        next_cursor = f"{(last.created_at - _EPOCH) // _MICRO}_{last.pk}"
-    return items, next_cursor
+        pk, created_at = keys[-1][:2]
+        next_cursor = f"{(created_at - _EPOCH) // _MICRO}_{pk}"
+    finished = all(status in TERMINAL for _, _, _, status, _ in keys)
+    html_key = ""
+    if keys and finished:
+        html_key = hashlib.sha256(repr((keys, next_cursor)).encode()).hexdigest()
+    return Page(queryset, [row[0] for row in keys], next_cursor, html_key)
 
 
 def running_count(user: Any) -> int:

@@ -147,6 +147,11 @@ def estimate_cost(
     return round(tokens / 1_000_000 * rate, 4)
 
 
+# api-notes.md: a real task sat about 6 s in the queue before it ran.
+QUEUE_SECONDS = 6.0
+
+
 def expected_run_seconds(*, model: str, duration: int) -> float:
+    """Submission to finish, before any history: queue wait plus the tier's run time."""
     tier = get_tier(model)
-    return tier.base_seconds + tier.per_output_second * duration
+    return QUEUE_SECONDS + tier.base_seconds + tier.per_output_second * duration

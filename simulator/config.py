@@ -21,6 +21,9 @@ class Config:
     error_style: str = "openai"
     faults: dict[str, float] = field(default_factory=dict)
     log: bool = False
+    # Stock clips: one small clip per (duration, ratio, audio, last frame), shared by every
+    # task, so thousands of tasks can be in flight without thousands of renders.
+    stock: bool = False
 
     @classmethod
     def from_env(cls) -> Config:
@@ -35,6 +38,7 @@ class Config:
             error_style=env.get("SIMULATOR_ERROR_STYLE", "openai"),
             faults=json.loads(env.get("SIMULATOR_FAULTS") or "{}"),
             log=env.get("SIMULATOR_LOG") == "1",
+            stock=env.get("SIMULATOR_STOCK") == "1",
         )
         if env.get("SIMULATOR_DATA_DIR"):
             config.data_dir = Path(env["SIMULATOR_DATA_DIR"])

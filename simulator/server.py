@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from simulator.rules import Invalid, Spec, validate
 # Realistic run times at speed 1 (api-notes.md: ~30 s to 5 min): base + per output second.
 RUN_TIME = {480: (30, 3), 720: (40, 6), 1080: (60, 12), 2160: (90, 14)}
 QUEUE_SECONDS = 6.0
+STOCK_SIZE = {"16:9": (320, 180), "9:16": (180, 320), "1:1": (240, 240)}
 MAX_BODY = 10 * 1024 * 1024
 
 
@@ -40,6 +41,7 @@ class Task:
     video: Path | None = None
     last_frame: Path | None = None
     completed_at: float | None = None
+    rendered_at: float = 0.0
     outcome: str = "ok"  # ok | fail | moderate
     expire_early: bool = False
 
@@ -53,7 +55,21 @@ class State:
         self.faults: dict[str, float] = dict(config.faults)
         self.random = random.Random(self.faults.get("seed"))
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="render")
+        self.stock_lock = threading.Lock()
+        self.stock: dict[tuple[object, ...], tuple[Path, Path | None]] = {}
         self.reset_stats()
+
+    def stock_clip(self, spec: Spec) -> tuple[Path, Path | None]:
+        """A small stand-in of the right duration, rendered once per shape and reused."""
+        key = (spec.duration, spec.aspect_ratio, spec.generate_audio, spec.return_last_frame)
+        with self.stock_lock:
+            if key not in self.stock:
+                width, height = STOCK_SIZE[spec.aspect_ratio]
+                small = replace(spec, width=width, height=height, prompt="stock", watermark=False)
+                folder = self.config.data_dir / "stock" / "-".join(map(str, key)).replace(":", "x")
+                folder.mkdir(parents=True, exist_ok=True)
+                self.stock[key] = render.render(small, render.Inputs(), 0, folder)
+            return self.stock[key]
 
     def reset_stats(self) -> None:
         self.stats: dict[str, Any] = {
@@ -90,7 +106,8 @@ class State:
             progress = [10, 30, 50, 70, 90][min(4, int(fraction * 5))]
             return {**body, "status": "in_progress", "progress": progress}
         if task.completed_at is None:
-            task.completed_at = now
+            # The real finish (or when a late render ended), not when someone looked.
+            task.completed_at = max(task.created + done_at, task.rendered_at)
         if task.render_error or task.outcome != "ok":
             code, message = {
                 "moderate": (
@@ -234,9 +251,12 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_sim/stats" and self._loopback_only():
             with self.state.lock:
                 stats = json.loads(json.dumps(self.state.stats))
-                stats["tasks"] = {
-                    t.id: self.state.status(t, time.time())["status"]
-                    for t in self.state.tasks.values()
+                tasks = self.state.tasks.values()
+                stats["tasks"] = {t.id: self.state.status(t, time.time())["status"] for t in tasks}
+                # When each task finishes (or finished) upstream, in epoch seconds.
+                speed = self.state.config.speed
+                stats["done_at"] = {
+                    t.id: t.created + (QUEUE_SECONDS + t.run_seconds) / speed for t in tasks
                 }
             return self._send(200, stats)
         if path == "/_sim/faults" and self._loopback_only():
@@ -328,18 +348,22 @@ class Handler(BaseHTTPRequestHandler):
             state.stats["accepted_total"] += 1
             by_prompt = state.stats["accepted_by_prompt"]
             by_prompt[spec.prompt] = by_prompt.get(spec.prompt, 0) + 1
-        state.pool.submit(self._render, task, inputs, folder)
+        state.pool.submit(self._render, state, task, inputs, folder)
         return task
 
     @staticmethod
-    def _render(task: Task, inputs: render.Inputs, folder: Path) -> None:
+    def _render(state: State, task: Task, inputs: render.Inputs, folder: Path) -> None:
         try:
-            task.video, task.last_frame = render.render(task.spec, inputs, task.seed, folder)
+            if state.config.stock:
+                task.video, task.last_frame = state.stock_clip(task.spec)
+            else:
+                task.video, task.last_frame = render.render(task.spec, inputs, task.seed, folder)
         except Exception as exc:  # the task fails; the server goes on
             task.render_error = repr(exc)[:500]
             sys.stderr.write(f"simulator: render of {task.id} failed: {task.render_error}\n")
         finally:
             shutil.rmtree(folder / "inputs", ignore_errors=True)
+            task.rendered_at = time.time()
             task.rendered.set()
 
     def _poll(self, task_id: str) -> None:

@@ -115,6 +115,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Rendered HTML of finished gallery cards and of the pristine New video form, keyed by
+    # content (a card's key includes its row's updated_at), so entries never go stale and
+    # need no invalidation. Per process on purpose: no network hop, and a deploy's new
+    # templates start from empty. ~2 KB an entry.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "TIMEOUT": 86400,
+        "OPTIONS": {"MAX_ENTRIES": env_int("STUDIO_FRAGMENT_CACHE_ENTRIES", 5000)},
+    },
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -195,6 +209,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery otherwise closes the database connection around every task: a new PostgreSQL
+# connection per poll, a fifth of a worker's time with a thousand in flight (make bench).
+# Kept instead; studio/celery.py drops it when broken or older than CONN_MAX_AGE.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 15
 CELERY_TASK_TIME_LIMIT = 600

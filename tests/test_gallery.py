@@ -261,3 +261,97 @@ def test_edit_and_run_prefills_everything(client, user):
     html = client.get(reverse("generations:iterate", args=[generation.pk, "edit"])).content
     assert b"tweak me" in html
     assert str(generation.pk).encode() in html  # copy_references_from
+
+
+def test_cached_cards_follow_every_change_and_hold_nothing_per_viewer(client, user, other_user):
+    """Finished cards come from the fragment cache; a star, a share, a revoke or another
+    viewer must still see the right card, and a card holds no CSRF token."""
+    generation = make(user, 1)[0]
+    card = f'id="card-{generation.pk}"'
+
+    def page(who=user) -> str:
+        client.force_login(who)
+        return client.get("/").content.decode()
+
+    first = page()
+    article = first.split(card)[1].split("</article>")[0]
+    assert "csrfmiddlewaretoken" not in article
+    assert "★" not in article and "Shared" not in article
+    assert first.count('id="clip-actions"') == 1
+
+    library.generation_star(generation=generation, starred=True)
+    assert "★" in page().split(card)[1].split("</article>")[0]
+    link = library.share_create(generation=generation)
+    assert "Shared" in page().split(card)[1].split("</article>")[0]
+    library.share_revoke(link=link)
+    assert "Shared" not in page().split(card)[1].split("</article>")[0]
+    assert card not in page(other_user)
+
+
+def test_card_buttons_work_without_javascript(user):
+    """Star and Try again post through the page's one #clip-actions form and its token."""
+    from django.test import Client
+
+    failed = make(user, 1, status=Status.FAILED)[0]
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    html = browser.get("/").content.decode()
+    form = html.split('id="clip-actions"')[1].split("</form>")[0]
+    token = form.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    star = html.split(f'id="card-{failed.pk}"')[1].split("</article>")[0]
+    assert 'form="clip-actions"' in star and f'formaction="{failed.url}star/"' in star
+    response = browser.post(f"{failed.url}star/", {"csrfmiddlewaretoken": token, "starred": "1"})
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    assert failed.starred
+    assert browser.post(f"{failed.url}star/", {"starred": "0"}).status_code == 403
+
+
+def test_a_page_is_cached_whole_only_while_nothing_on_it_runs(user):
+    from generations import selectors
+
+    done = make(user, 3)
+
+    def key() -> str:
+        return selectors.page(selectors.gallery(user, selectors.Filters()), "").html_key
+
+    finished = key()
+    assert finished
+    library.generation_star(generation=done[0], starred=True)
+    assert key() not in {"", finished}  # any change names a new page
+    Generation.objects.filter(pk=done[1].pk).update(status=Status.RUNNING)
+    assert key() == ""  # a running card's text changes with time
+
+
+def test_the_shared_new_video_form_holds_nothing_of_one_user(client, user, other_user):
+    """The gallery's fresh form comes from the fragment cache for everyone."""
+    from generations.formfields import OutputChoiceField
+    from generations.forms import form_for
+
+    assert not any(isinstance(f, OutputChoiceField) for f in form_for("text")().fields.values())
+
+    def form_html(who) -> str:
+        client.force_login(who)
+        html = client.get("/").content.decode()
+        form = html.split('id="new-form"')[1].split("</form>")[0]
+        return form.split('name="csrfmiddlewaretoken"')[1].split(">", 1)[1]
+
+    make(user, 2)
+    assert form_html(user) == form_html(other_user)
+
+
+def test_the_clip_knows_until_when_it_is_shared(user):
+    generation = make(user, 1)[0]
+    week = library.share_create(generation=generation, expires_in_days=7)
+    generation.refresh_from_db()
+    assert generation.shared
+    assert timedelta(days=6) < generation.shared_until - timezone.now() <= timedelta(days=7)
+    forever = library.share_create(generation=generation)
+    library.share_revoke(link=week)
+    generation.refresh_from_db()
+    assert generation.shared and generation.shared_until.year == 9999
+    library.share_revoke(link=forever)
+    generation.refresh_from_db()
+    assert not generation.shared and generation.shared_until is None
+    generation.shared_until = timezone.now() - timedelta(seconds=1)  # an expired link
+    assert not generation.shared

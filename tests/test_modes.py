@@ -193,6 +193,35 @@ def test_an_earlier_output_can_be_reused_without_uploading(
     assert default_storage.exists(ref.file.name)
 
 
+def test_the_reuse_picker_lists_the_newest_clips_and_keeps_an_older_choice(user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from generations.formfields import PICKER_SIZE
+
+    now = timezone.now()
+    clips = [
+        GenerationFactory(
+            user=user,
+            prompt=f"clip {i}",
+            status=Status.SUCCEEDED,
+            last_frame="x/last.png",
+            created_at=now - timedelta(minutes=i),
+        )
+        for i in range(PICKER_SIZE + 10)
+    ]
+    html = str(forms.ImageForm(user=user)["first_frame_from"])
+    assert html.count("<option") == PICKER_SIZE + 1  # the newest, plus "none"
+    assert f'value="{clips[0].pk}"' in html and f'value="{clips[-1].pk}"' not in html
+    oldest = str(clips[-1].pk)
+    chosen = forms.ImageForm(initial={"first_frame_from": oldest}, user=user)
+    assert f'value="{oldest}" selected' in str(chosen["first_frame_from"])
+    assert (
+        "first_frame_from" not in make(forms.ImageForm, user=user, first_frame_from=oldest).errors
+    )
+
+
 def test_another_users_output_cannot_be_reused(user, other_user):
     theirs = GenerationFactory(
         user=other_user, prompt="theirs", status=Status.SUCCEEDED, last_frame="x/last.png"

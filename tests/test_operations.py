@@ -6,6 +6,7 @@ from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
@@ -28,6 +29,26 @@ def test_celery_is_configured_to_never_lose_a_task():
     # visibility timeout, so Redis never redelivers a task that is merely waiting.
     visibility = conf.broker_transport_options["visibility_timeout"]
     assert tasks.MAX_COUNTDOWN + conf.task_time_limit < visibility / 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_keep_their_database_connection_until_it_is_old_or_broken():
+    import time
+
+    from celery.signals import task_prerun
+    from django.db import connection
+
+    from studio.celery import app
+
+    assert app.conf.get("CELERY_DB_REUSE_MAX")  # else Celery reconnects for every task
+    connection.ensure_connection()
+    kept = connection.connection
+    connection.close_at = time.monotonic() + 60
+    task_prerun.send(sender=None)
+    assert connection.connection is kept
+    connection.close_at = time.monotonic() - 1  # past CONN_MAX_AGE
+    task_prerun.send(sender=None)
+    assert connection.connection is None
 
 
 def test_tasks_never_sleep():

@@ -256,8 +256,52 @@ def test_polling_is_sparse_early_and_dense_near_the_expected_finish(queued, sett
     settings.SEEDANCE_POLL_MIN_SECONDS = 2
     settings.SEEDANCE_POLL_MAX_SECONDS = 60
     early = services.poll_delay(queued, elapsed=0)
-    near = services.poll_delay(queued, elapsed=44)  # 480p 5 s: expected 45 s
+    near = services.poll_delay(queued, elapsed=50)  # 480p 5 s: 6 s queue + 45 s run
     late = services.poll_delay(queued, elapsed=200)
     assert early > near
     assert near == 2
     assert late > near
+
+
+def test_poll_timing_learns_each_tier_from_its_finished_clips(user):
+    from django.core.cache import cache
+
+    from generations.services.timing import expected_finish
+
+    default, spread = expected_finish("seedance2.0-720p", 10)
+    assert default == 6 + 40 + 6 * 10 and spread == pytest.approx(0.05 * default)
+    now = timezone.now()
+    # Three earlier 720p clips of other durations ran 20 % longer than the defaults say.
+    for duration, late in ((5, 0.0), (8, 0.5), (15, 1.0)):
+        run = 1.2 * (6 + 40 + 6 * duration) + late
+        Generation.objects.create(
+            user=user,
+            model="seedance2.0-720p",
+            prompt="p",
+            duration=duration,
+            aspect_ratio="16:9",
+            seed=1,
+            status=Status.SUCCEEDED,
+            submitted_at=now - timedelta(seconds=run),
+            upstream_completed_at=now,
+        )
+    cache.clear()  # what a process learned is kept for LEARNED_TTL seconds
+    learned, spread = expected_finish("seedance2.0-720p", 10)
+    assert learned == pytest.approx(1.2 * default, rel=0.01)
+    assert spread < 1.5  # they agree closely, so the dense window is narrow
+    assert expected_finish("seedance2.0-480p", 10)[0] == 6 + 30 + 3 * 10  # per tier
+
+
+def test_the_providers_finish_time_is_kept_not_when_we_saw_it(queued, fake):
+    sent = timezone.now() - timedelta(seconds=60)
+    Generation.objects.filter(pk=queued.pk).update(
+        status=Status.RUNNING, upstream_task_id="t1", submitted_at=sent, next_poll_at=sent
+    )
+    finished = (sent + timedelta(seconds=51)).timestamp()
+    fake.task = TaskStatus(
+        "t1", "completed", "completed", 100, "http://x/v.mp4", completed_at=finished
+    )
+    services.generation_refresh(queued.pk)
+    queued.refresh_from_db()
+    assert queued.status == Status.SAVING
+    assert queued.upstream_completed_at.timestamp() == pytest.approx(finished, abs=0.01)

@@ -243,6 +243,24 @@ def test_result_urls_expire(tmp_path):
         assert requests.get(task["video_url"], timeout=10).status_code == 404
 
 
+def test_stock_mode_renders_each_shape_once(tmp_path):
+    with running(tmp_path, stock=True) as sim:
+        shapes = [(7, "16:9"), (7, "16:9"), (7, "9:16")]
+        tasks = [
+            finish(
+                sim, create(sim, duration=d, aspect_ratio=r, model="seedance2.0-1080p").json()["id"]
+            )
+            for d, r in shapes
+        ]
+        videos = [requests.get(t["video_url"], timeout=10).content for t in tasks]
+        stock = sorted(p.parent.name for p in (tmp_path / "stock").glob("*/*.mp4"))
+    assert stock == ["7-16x9-True-False", "7-9x16-True-False"]
+    assert videos[0] == videos[1] != videos[2]
+    images, duration, _ = frames(videos[2])
+    assert images[0].size == (180, 320)  # small, whatever the tier
+    assert duration == pytest.approx(7, abs=0.1)
+
+
 @pytest.mark.parametrize(
     ("fault", "check"),
     [

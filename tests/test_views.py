@@ -102,6 +102,33 @@ def test_live_refresh_transfers_nothing_when_nothing_changed(client, user, gener
     assert 'hx-swap-oob="true"' in changed
 
 
+def test_live_refresh_sends_many_changes_in_batches_and_skips_none(client, user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from generations.selectors import LIVE_BATCH
+
+    client.force_login(user)
+    version = client.get("/").content.decode().split('data-version="')[1].split('"')[0]
+    later = timezone.now() + timedelta(minutes=1)
+    made = GenerationFactory.create_batch(LIVE_BATCH + 7, user=user, status=Status.RUNNING)
+    # A thousand in flight change faster than one response carries; some share a stamp.
+    for i, g in enumerate(made):
+        stamp = later + timedelta(microseconds=i if i < LIVE_BATCH - 1 else LIVE_BATCH)
+        Generation.objects.filter(pk=g.pk).update(updated_at=stamp)
+    seen: set[str] = set()
+    for _ in range(3):
+        response = client.get(f"/generations/live/?v={version}")
+        if response.status_code == 204:
+            break
+        html = response.content.decode()
+        seen |= {str(g.pk) for g in made if f'id="card-{g.pk}"' in html}
+        version = html.split('data-version="')[1].split('"')[0]
+    assert seen == {str(g.pk) for g in made}
+    assert client.get(f"/generations/live/?v={version}").status_code == 204
+
+
 def test_live_poller_stops_when_nothing_is_running(client, user, generation):
     Generation.objects.filter(pk=generation.pk).update(status=Status.SUCCEEDED)
     client.force_login(user)

@@ -8,11 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
 from generations.formfields import PendingReference
-from generations.models import UNFINISHED, Generation, ShareLink
+from generations.models import SHARED_FOREVER, UNFINISHED, Generation, ShareLink
 from generations.references import delete_files
 from generations.services import lifecycle
 from generations.services.lifecycle import generation_create
@@ -83,19 +83,36 @@ def share_create(
     *, generation: Generation, show_prompt: bool = False, expires_in_days: int | None = None
 ) -> ShareLink:
     now = timezone.now()
-    return ShareLink.objects.create(
-        generation=generation,
-        created_at=now,
-        show_prompt=show_prompt,
-        expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
-    )
+    with transaction.atomic():
+        link = ShareLink.objects.create(
+            generation=generation,
+            created_at=now,
+            show_prompt=show_prompt,
+            expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
+        )
+        sync_shared(generation.pk)
+    return link
 
 
 def share_revoke(*, link: ShareLink) -> bool:
-    return bool(
-        ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
+    with transaction.atomic():
+        revoked = ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
+        sync_shared(link.generation_id)
+    return bool(revoked)
+
+
+def sync_shared(generation_id: Any) -> None:
+    """Record on the clip until when any of its links is live (the gallery shows "Shared"
+    from it), and bump updated_at so open galleries refresh the card."""
+    live = ShareLink.objects.filter(generation_id=generation_id, revoked_at__isnull=True)
+    if live.filter(expires_at__isnull=True).exists():
+        until = SHARED_FOREVER
+    else:
+        until = live.aggregate(until=Max("expires_at"))["until"]
+    Generation.objects.filter(pk=generation_id).update(
+        shared_until=until, updated_at=timezone.now()
     )
 
 

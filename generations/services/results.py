@@ -7,7 +7,7 @@ I/O outside any transaction, then move the row on with another compare-and-set.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from django.utils import timezone
 from generations import errors, media
 from generations.models import Event, Generation, Status
 from generations.references import delete_files
-from generations.seedance import SeedanceError
+from generations.seedance import SeedanceError, TaskStatus
 from generations.services import lifecycle
 from generations.services.lifecycle import (
     CLAIM_TOLERANCE,
@@ -74,7 +74,7 @@ def _poll(generation: Generation) -> Next | None:
                 status=Status.SAVING,
                 progress=100,
                 upstream_status=task.raw_status,
-                upstream_completed_at=now,
+                upstream_completed_at=_finished_upstream(task, generation, now),
                 result_url=task.video_url,
                 result_last_frame_url=task.last_frame_url or "",
                 next_poll_at=now,
@@ -118,6 +118,16 @@ def _poll(generation: Generation) -> Next | None:
         changes.update(progress=task.progress, updated_at=now)
     moved = Generation.objects.filter(pk=pk, status=Status.RUNNING).update(**changes)
     return Next("poll", delay) if moved else None
+
+
+def _finished_upstream(task: TaskStatus, generation: Generation, now: datetime) -> datetime:
+    """The provider's own finish time when it sends a plausible one, else when we saw it:
+    poll timing learns from these, and our polling delay must not leak into them."""
+    if task.completed_at is not None:
+        reported = datetime.fromtimestamp(task.completed_at, tz=UTC)
+        if (generation.submitted_at or now) - timedelta(seconds=1) <= reported <= now:
+            return reported
+    return now
 
 
 def _reschedule(pk: Any, delay: float) -> Next | None:

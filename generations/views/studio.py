@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -14,7 +15,12 @@ from generations import selectors, services, tiers
 from generations.forms import BaseGenerationForm, form_for
 from generations.models import OPTION_FIELDS, AspectRatio, Generation, Mode, Status
 from generations.services import library
-from generations.views.common import from_micros, get_generation_for_user, live_context
+from generations.views.common import (
+    from_micros,
+    get_generation_for_user,
+    live_context,
+    micros,
+)
 
 # After a submit the settings stay (people make series); prompt, seed and files are cleared.
 STICKY = set(OPTION_FIELDS)
@@ -23,14 +29,11 @@ SWITCHES = ("generate_audio", "watermark", "camera_fixed", "return_last_frame")
 
 def _gallery_context(request: HttpRequest) -> dict[str, Any]:
     filters = selectors.Filters.from_query(request.GET)
-    items, next_cursor = selectors.page(
-        selectors.gallery(request.user, filters), request.GET.get("after", "")
-    )
+    page = selectors.page(selectors.gallery(request.user, filters), request.GET.get("after", ""))
     query = request.GET.copy()
     query.pop("after", None)
     return {
-        "generations": items,
-        "next_cursor": next_cursor,
+        "page": page,
         "filters": filters,
         "filter_query": query.urlencode(),
         "statuses": Status.choices,
@@ -50,8 +53,10 @@ def gallery(request: HttpRequest) -> HttpResponse:
     context.update(live_context(request))
     if request.htmx and request.htmx.target == "gallery-wrap":
         return render(request, "generations/gallery.html#gallery_wrap", context)
-    form = form_for(Mode.TEXT)(user=request.user)
-    context.update(form=form, estimate=form.estimate())
+    # A fresh form is the same HTML for everyone: the template reuses it from the fragment
+    # cache, and only builds (and prices) the form when it is not there yet.
+    form = SimpleLazyObject(lambda: form_for(Mode.TEXT)(user=request.user))
+    context.update(form=form, estimate=lambda: form.estimate(), pristine_mode=Mode.TEXT.value)
     return render(request, "generations/gallery.html", context)
 
 
@@ -169,11 +174,19 @@ def live(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=204)
     since = from_micros(version)
     filters = selectors.Filters.from_query(request.GET)
+    # Oldest change first, a batch at a time: when more cards changed than one response
+    # carries (a thousand in flight), the token only moves past what was sent, and the
+    # next refresh brings the rest (one microsecond back when the next row shares the last
+    # timestamp, so it is sent again rather than skipped).
     changed = list(
         selectors.gallery(request.user, filters)
         .filter(updated_at__gt=since)
-        .order_by("created_at")[: selectors.PAGE_SIZE]
+        .order_by("updated_at", "id")[: selectors.LIVE_BATCH + 1]
     )
+    if len(changed) > selectors.LIVE_BATCH:
+        following = changed.pop()
+        tie = following.updated_at == changed[-1].updated_at
+        context["live_version"] = micros(changed[-1].updated_at) - tie
     context.update(
         changed=[g for g in changed if g.created_at <= since],
         new=[g for g in changed if g.created_at > since],
