@@ -26,7 +26,7 @@ import requests
 from django.contrib.auth import get_user_model
 from django.test import override_settings
 
-from benchmarks.server import gunicorn
+from benchmarks.server import children, gunicorn, rss_kb
 from generations.forms import form_for
 from generations.models import TERMINAL, Generation, Status
 from tests import support
@@ -48,24 +48,8 @@ seen();
 
 
 def _rss_mb(pid: int) -> float:
-    pids = [pid] + [
-        int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _parent(p) == pid
-    ]
-    total = 0
-    for each in pids:
-        try:
-            status = Path(f"/proc/{each}/status").read_text()
-        except OSError:
-            continue
-        total += int(status.split("VmRSS:")[1].split()[0])
-    return total / 1024
-
-
-def _parent(proc: Path) -> int:
-    try:
-        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return -1
+    """The worker's main process and its pool processes together."""
+    return sum(rss_kb(each) for each in [pid, *children(pid)]) / 1024
 
 
 def _users() -> list:

@@ -4,34 +4,14 @@ serving the studio, the body sent in 1 MB chunks, the worker's RSS sampled throu
 from __future__ import annotations
 
 import http.client
-import re
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-from benchmarks.server import PROXY_HEADERS, gunicorn, session_cookie
+from benchmarks.server import PROXY_HEADERS, children, gunicorn, rss_kb, session_cookie
 
 SIZE = 100 * 1024 * 1024
 CHUNK = 1024 * 1024
-
-
-def _rss_kb(pid: int) -> int:
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
 
 
 def _post(port: int, cookie: str, size: int) -> int:
@@ -66,13 +46,13 @@ def _post(port: int, cookie: str, size: int) -> int:
 
 def _peak_growth_mb(port: int, cookie: str, worker: int) -> tuple[float, int]:
     """(MB the worker's RSS rose above its level before the upload, HTTP status)."""
-    baseline = _rss_kb(worker)
+    baseline = rss_kb(worker)
     peak = [baseline]
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
-            peak[0] = max(peak[0], _rss_kb(worker))
+            peak[0] = max(peak[0], rss_kb(worker))
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -85,7 +65,7 @@ def _peak_growth_mb(port: int, cookie: str, worker: int) -> tuple[float, int]:
 
 def figures(report: Callable[..., None]) -> None:
     with gunicorn() as (port, server):
-        worker = _children(server.pid)[0]
+        worker = children(server.pid)[0]
         cookie = session_cookie("bench")
         # The first upload also loads code and templates that every later one reuses (the
         # media checks, the error rendering); the second shows what an upload itself costs.
