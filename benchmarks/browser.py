@@ -24,7 +24,7 @@ def _running_user(cards: int) -> str:
     return name
 
 
-def _login(page, base: str, username: str) -> None:
+def login(page, base: str, username: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
@@ -46,7 +46,7 @@ def figures(report: Callable[..., None]) -> None:
         for cards, username in users.items():
             context = browser.new_context()
             page = context.new_page()
-            _login(page, base, username)
+            login(page, base, username)
             live = []
 
             def finished(request, live=live) -> None:
@@ -76,7 +76,7 @@ def figures(report: Callable[..., None]) -> None:
 
         context = browser.new_context()
         page = context.new_page()
-        _login(page, base, "bench")
+        login(page, base, "bench")
         requests = []
         record = requests.append
         page.on("requestfinished", record)

@@ -26,6 +26,7 @@ import requests
 from django.contrib.auth import get_user_model
 from django.test import override_settings
 
+from benchmarks.browser import PASSWORD, login
 from benchmarks.server import children, gunicorn, rss_kb
 from generations.forms import form_for
 from generations.models import TERMINAL, Generation, Status
@@ -36,7 +37,6 @@ from tests.factories import create_from_form
 USERS = int(os.environ.get("BENCH_FLEET_USERS", "200"))
 PER_USER = 5
 WATCHED = 4
-PASSWORD = "bench-password-123"
 # Records, in each watched page, when every card first shows a finished video.
 OBSERVER = """() => {
 window.__playable = {};
@@ -85,11 +85,7 @@ def _watch(browser: Any, base: str, users: list) -> list:
     pages = []
     for user in users:
         page = browser.new_context().new_page()
-        page.goto(f"{base}/accounts/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/")
+        login(page, base, user.username)
         page.evaluate(OBSERVER)
         pages.append(page)
     return pages

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
-from generations.models import TERMINAL, Generation, Status
+from generations.models import TERMINAL, Generation, Status, shared_at
 
 PAGE_SIZE = 24
 LIVE_BATCH = 48  # cards in one live-refresh response at most
@@ -140,8 +140,7 @@ def page(queryset: QuerySet[Generation], cursor: str) -> Page:
         ]
     )
     now = timezone.now()
-    keys = [(pk, c, u, status, bool(until and until > now)) for pk, c, u, status, until in rows]
-    keys = keys[:PAGE_SIZE]
+    keys = [(pk, c, u, st, shared_at(until, now)) for pk, c, u, st, until in rows[:PAGE_SIZE]]
     next_cursor = ""
     if len(rows) > PAGE_SIZE:
         pk, created_at = keys[-1][:2]

@@ -87,10 +87,13 @@ class State:
         with self.lock:
             return rate > 0 and self.random.random() < rate
 
+    def finishes_after(self, task: Task) -> float:
+        """Seconds from creation to the upstream finish (queue wait plus run time)."""
+        return (QUEUE_SECONDS + task.run_seconds) / self.config.speed
+
     def status(self, task: Task, now: float) -> dict[str, Any]:
-        speed = self.config.speed
         elapsed = now - task.created
-        queued = QUEUE_SECONDS / speed
+        queued = QUEUE_SECONDS / self.config.speed
         body: dict[str, Any] = {
             "id": task.id,
             "task_id": task.id,
@@ -98,7 +101,7 @@ class State:
             "model": task.spec.model,
             "created_at": int(task.created),
         }
-        done_at = queued + task.run_seconds / speed
+        done_at = self.finishes_after(task)
         if elapsed < queued:
             return {**body, "status": "queued", "progress": 0}
         if elapsed < done_at or not task.rendered.is_set():
@@ -254,10 +257,7 @@ class Handler(BaseHTTPRequestHandler):
                 tasks = self.state.tasks.values()
                 stats["tasks"] = {t.id: self.state.status(t, time.time())["status"] for t in tasks}
                 # When each task finishes (or finished) upstream, in epoch seconds.
-                speed = self.state.config.speed
-                stats["done_at"] = {
-                    t.id: t.created + (QUEUE_SECONDS + t.run_seconds) / speed for t in tasks
-                }
+                stats["done_at"] = {t.id: t.created + self.state.finishes_after(t) for t in tasks}
             return self._send(200, stats)
         if path == "/_sim/faults" and self._loopback_only():
             return self._send(200, self.state.faults)

@@ -117,10 +117,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Rendered HTML of finished gallery cards and of the pristine New video form, keyed by
-    # content (a card's key includes its row's updated_at), so entries never go stale and
-    # need no invalidation. Per process on purpose: no network hop, and a deploy's new
-    # templates start from empty. A card is about 2 KB, a page of 24 about 40 KB.
+    # Rendered HTML of finished gallery cards, whole pages of them, the filter bar and the
+    # fresh New video form, keyed by content (a card's key includes its row's updated_at),
+    # so entries never go stale and need no invalidation. Per process on purpose: no
+    # network hop, and a deploy's new templates start from empty. A card is about 2 KB, a
+    # page of 24 about 40 KB.
     "fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "fragments",
