@@ -78,7 +78,10 @@ def figures(report: Callable[..., None]) -> None:
         page = context.new_page()
         login(page, base, "bench")
         requests = []
-        record = requests.append
+
+        def record(request) -> None:  # Playwright tags its handlers: a builtin can't be one
+            requests.append(request)
+
         page.on("requestfinished", record)
         page.reload()
         page.wait_for_load_state("networkidle")

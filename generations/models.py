@@ -107,7 +107,9 @@ class Generation(models.Model):
     )
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # No index of its own: every reader asks per user (gen_user_updated), and a global one
+    # tempted PostgreSQL into scanning other users' newest changes for one user's latest.
+    updated_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
     upstream_completed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils import timezone
 
-from generations.models import TERMINAL, Generation, Status, shared_at
+from generations.models import TERMINAL, UNFINISHED, Generation, Status
 
 PAGE_SIZE = 24
 LIVE_BATCH = 48  # cards in one live-refresh response at most
@@ -71,17 +73,41 @@ class Filters:
         return any(vars(self).values())
 
 
-def _search(queryset: QuerySet[Generation], text: str) -> QuerySet[Generation]:
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchVector
+def _db_time(moment: datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(moment)
 
-        return queryset.annotate(_search=SearchVector("prompt", config="simple")).filter(
-            _search=SearchQuery(text, config="simple", search_type="websearch")
+
+def _filter_sql(filters: Filters) -> tuple[list[str], list[Any]]:
+    """The filters as SQL conditions on the generations table: the one definition the
+    page statement and the ORM querysets (live refresh, bulk actions) share."""
+    conditions: list[str] = []
+    params: list[Any] = []
+    for field in ("status", "mode", "model", "aspect_ratio"):
+        value = getattr(filters, field)
+        if value:
+            conditions.append(f'"{field}" = %s')
+            params.append(value)
+    if filters.starred:
+        conditions.append('"starred" = %s')
+        params.append(True)
+    start, end = _parse_date(filters.date_from), _parse_date(filters.date_to)
+    if start:
+        conditions.append('"created_at" >= %s')
+        params.append(_db_time(start))
+    if end:
+        conditions.append('"created_at" < %s')
+        params.append(_db_time(end + timedelta(days=1)))
+    if filters.q and connection.vendor == "postgresql":
+        conditions.append(
+            """to_tsvector('simple', COALESCE("prompt", '')) @@ """
+            "websearch_to_tsquery('simple', %s)"
         )
-    # SQLite fallback: every word must appear in the prompt.
-    for word in text.split():
-        queryset = queryset.filter(prompt__icontains=word)
-    return queryset
+        params.append(filters.q)
+    elif filters.q:  # SQLite: every word must appear in the prompt, in any case
+        for word in filters.q.split():
+            conditions.append(""""prompt" LIKE %s ESCAPE '\\'""")
+            params.append(f"%{connection.ops.prep_for_like_query(word)}%")
+    return conditions, params
 
 
 def _parse_date(value: str) -> datetime | None:
@@ -92,21 +118,23 @@ def _parse_date(value: str) -> datetime | None:
 
 
 def gallery(user: Any, filters: Filters) -> QuerySet[Generation]:
+    """The user's cards matching ``filters``, newest first, as a queryset."""
     queryset = Generation.objects.filter(user=user)
-    for field in ("status", "mode", "model", "aspect_ratio"):
-        value = getattr(filters, field)
-        if value:
-            queryset = queryset.filter(**{field: value})
-    if filters.starred:
-        queryset = queryset.filter(starred=True)
-    start, end = _parse_date(filters.date_from), _parse_date(filters.date_to)
-    if start:
-        queryset = queryset.filter(created_at__gte=start)
-    if end:
-        queryset = queryset.filter(created_at__lt=end + timedelta(days=1))
-    if filters.q:
-        queryset = _search(queryset, filters.q)
+    conditions, params = _filter_sql(filters)
+    if conditions:
+        # Only constant SQL text; every value the user sent is a parameter.
+        where = " AND ".join(conditions)
+        queryset = queryset.filter(RawSQL(where, params, output_field=BooleanField()))  # noqa: S611
     return queryset.only(*CARD_FIELDS).order_by("-created_at", "-id")
+
+
+@dataclass(frozen=True)
+class Live:
+    """The live-refresh token (the user's newest change, in microseconds) and whether
+    anything of theirs still runs."""
+
+    version: int
+    active: bool
 
 
 @dataclass(frozen=True)
@@ -114,42 +142,109 @@ class Page:
     """One keyset page of cards. ``html_key`` names its HTML by every card's id, last
     change and share state; it is empty while a card runs (its text changes with time)."""
 
-    queryset: QuerySet[Generation]
+    user: Any
     ids: list[Any]
     next_cursor: str
     html_key: str
+    live: Live
 
     def cards(self) -> QuerySet[Generation]:
         """The cards themselves: read (and even built) only when the page's HTML is not in
         the fragment cache; a template calls this."""
-        return self.queryset.filter(pk__in=self.ids)
+        return gallery(self.user, Filters()).filter(pk__in=self.ids)
 
 
-def page(queryset: QuerySet[Generation], cursor: str) -> Page:
-    """One keyset page after ``cursor`` ("<microseconds>_<id>"), and the next cursor."""
+def _stamp(column: str) -> str:
+    """A timestamp column in a form that is exact and cheap to load: integer microseconds
+    on PostgreSQL, the stored text on SQLite (parsing 75 datetimes per page cost more
+    than running the query)."""
+    if connection.vendor == "postgresql":
+        return f"(EXTRACT(EPOCH FROM {column}) * 1000000)::bigint"
+    return f"CAST({column} AS text)"
+
+
+def _micros(value: int | str | None) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    moment = datetime.fromisoformat(value)  # SQLite keeps UTC, naive
+    return (moment.replace(tzinfo=moment.tzinfo or UTC) - _EPOCH) // _MICRO
+
+
+# The live token, whether anything runs, and one page of card keys, in one statement: the
+# gallery is the most requested page, and a round trip and two ORM queries cost more than
+# the work itself. Every part is an index range (gen_user_updated, gen_user_status,
+# gen_user_created_id), whatever the size of the history.
+_LIVE_SQL = """SELECT {latest} AS latest,
+  EXISTS (SELECT 1 FROM {table} WHERE "user_id" = %s AND "status" IN ({running})) AS active"""
+_PAGE_SQL = """SELECT live.latest, live.active, k.id, k.updated, k.status, k.shared, k.created
+FROM ({live}) AS live LEFT JOIN (
+  SELECT "id", "created_at", {created} AS created, {updated} AS updated, "status",
+    "shared_until" > %s AS shared
+  FROM {table} WHERE {where} ORDER BY "created_at" DESC, "id" DESC LIMIT {limit}
+) AS k ON 1 = 1
+ORDER BY k.created_at DESC, k.id DESC"""
+
+
+def _live_sql() -> str:
+    table = connection.ops.quote_name(Generation._meta.db_table)
+    latest = f'(SELECT MAX("updated_at") FROM {table} WHERE "user_id" = %s)'  # noqa: S608
+    return _LIVE_SQL.format(
+        latest=_stamp(latest), table=table, running=", ".join(["%s"] * len(UNFINISHED))
+    )
+
+
+def live(user: Any) -> Live:
+    with connection.cursor() as cursor:
+        cursor.execute(_live_sql(), [user.pk, user.pk, *UNFINISHED])
+        latest, active = cursor.fetchone()
+    return Live(_micros(latest), bool(active))
+
+
+def page(user: Any, filters: Filters, cursor: str) -> Page:
+    """One keyset page after ``cursor`` ("<microseconds>_<id>"), the next cursor, and the
+    live token, in one query."""
+    conditions, params = _filter_sql(filters)
+    conditions.insert(0, '"user_id" = %s')
+    params.insert(0, user.pk)
     if cursor:
         try:
-            micros, _, pk = cursor.partition("_")
-            created = _EPOCH + int(micros) * _MICRO
-            queryset = queryset.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=pk))
-        except (ValueError, TypeError):
+            micros, _, raw_pk = cursor.partition("_")
+            created = _db_time(_EPOCH + int(micros) * _MICRO)
+            pk = Generation._meta.pk.get_db_prep_value(
+                Generation._meta.pk.to_python(raw_pk), connection
+            )
+        except (ValueError, TypeError, ValidationError):
             pass
-    rows = list(
-        queryset.values_list("pk", "created_at", "updated_at", "status", "shared_until")[
-            : PAGE_SIZE + 1
-        ]
+        else:
+            conditions.append('("created_at" < %s OR ("created_at" = %s AND "id" < %s))')
+            params += [created, created, pk]
+    sql = _PAGE_SQL.format(
+        live=_live_sql(),
+        created=_stamp('"created_at"'),
+        updated=_stamp('"updated_at"'),
+        table=connection.ops.quote_name(Generation._meta.db_table),
+        where=" AND ".join(conditions),
+        limit=PAGE_SIZE + 1,
     )
-    now = timezone.now()
-    keys = [(pk, c, u, st, shared_at(until, now)) for pk, c, u, st, until in rows[:PAGE_SIZE]]
+    with connection.cursor() as db:
+        db.execute(sql, [user.pk, user.pk, *UNFINISHED, _db_time(timezone.now()), *params])
+        rows = db.fetchall()
+    to_pk = Generation._meta.pk.to_python
+    keys = [(to_pk(pk), *rest) for _, _, pk, *rest in rows if pk is not None][: PAGE_SIZE + 1]
     next_cursor = ""
-    if len(rows) > PAGE_SIZE:
-        pk, created_at = keys[-1][:2]
-        next_cursor = f"{(created_at - _EPOCH) // _MICRO}_{pk}"
-    finished = all(status in TERMINAL for _, _, _, status, _ in keys)
+    if len(keys) > PAGE_SIZE:
+        del keys[PAGE_SIZE:]
+        next_cursor = f"{_micros(keys[-1][4])}_{keys[-1][0]}"
     html_key = ""
-    if keys and finished:
-        html_key = hashlib.sha256(repr((keys, next_cursor)).encode()).hexdigest()
-    return Page(queryset, [row[0] for row in keys], next_cursor, html_key)
+    if keys and all(status in TERMINAL for _, _, status, _, _ in keys):
+        text = "|".join(f"{pk},{updated},{bool(shared)}" for pk, updated, _, shared, _ in keys)
+        html_key = hashlib.sha256(f"{text}|{next_cursor}".encode()).hexdigest()
+    latest, active = rows[0][:2]
+    return Page(
+        user, [key[0] for key in keys], next_cursor, html_key, Live(_micros(latest), bool(active))
+    )
 
 
 def running_count(user: Any) -> int:

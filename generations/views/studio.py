@@ -19,6 +19,7 @@ from generations.views.common import (
     from_micros,
     get_generation_for_user,
     live_context,
+    live_fields,
     micros,
 )
 
@@ -29,7 +30,7 @@ SWITCHES = ("generate_audio", "watermark", "camera_fixed", "return_last_frame")
 
 def _gallery_context(request: HttpRequest) -> dict[str, Any]:
     filters = selectors.Filters.from_query(request.GET)
-    page = selectors.page(selectors.gallery(request.user, filters), request.GET.get("after", ""))
+    page = selectors.page(request.user, filters, request.GET.get("after", ""))
     query = request.GET.copy()
     query.pop("after", None)
     return {
@@ -40,6 +41,7 @@ def _gallery_context(request: HttpRequest) -> dict[str, Any]:
         "modes": Mode.choices,
         "tiers": tiers.TIERS,
         "ratios": AspectRatio.choices,
+        **live_fields(page.live),
     }
 
 
@@ -50,7 +52,6 @@ def gallery(request: HttpRequest) -> HttpResponse:
     context = _gallery_context(request)
     if request.htmx and request.GET.get("after"):
         return render(request, "generations/gallery.html#page", context)
-    context.update(live_context(request))
     if request.htmx and request.htmx.target == "gallery-wrap":
         return render(request, "generations/gallery.html#gallery_wrap", context)
     # A fresh form is the same HTML for everyone: the template reuses it from the fragment
@@ -146,7 +147,7 @@ def iterate(request: HttpRequest, pk: object, how: str) -> HttpResponse:
         form = form_for(Mode.IMAGE)(initial=initial, user=request.user)
     else:
         form = form_for(source.mode)(initial=_initial_from(source), user=request.user)
-    context.update(form=form, estimate=None, **live_context(request))
+    context.update(form=form, estimate=None)
     return render(request, "generations/gallery.html", context)
 
 
