@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,6 +123,18 @@ class SeedanceError(Exception):
         return f"{status}{code}{self.message}"
 
 
+def _session_from_environment(base_url: str) -> requests.Session:
+    """requests reads the proxy and CA settings from the environment on every request;
+    this reads them once, because a pooled client makes thousands of requests."""
+    session = requests.Session()
+    session.proxies.update(requests.utils.get_environ_proxies(base_url))
+    session.verify = (
+        os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    )
+    session.trust_env = False
+    return session
+
+
 class SeedanceClient:
     def __init__(
         self,
@@ -132,7 +145,7 @@ class SeedanceClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self._session = session or requests.Session()
+        self._session = session or _session_from_environment(self.base_url)
         # The key lives only in this header; it is never part of an error or a log line.
         self._headers = {
             "Authorization": f"Bearer {api_key}",

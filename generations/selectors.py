@@ -232,7 +232,7 @@ def page(user: Any, filters: Filters, cursor: str) -> Page:
         db.execute(sql, [user.pk, user.pk, *UNFINISHED, _db_time(timezone.now()), *params])
         rows = db.fetchall()
     to_pk = Generation._meta.pk.to_python
-    keys = [(to_pk(pk), *rest) for _, _, pk, *rest in rows if pk is not None][: PAGE_SIZE + 1]
+    keys = [(to_pk(pk), *rest) for _, _, pk, *rest in rows if pk is not None]
     next_cursor = ""
     if len(keys) > PAGE_SIZE:
         del keys[PAGE_SIZE:]

@@ -80,6 +80,7 @@ class State:
             "polls_total": 0,
             "polls_by_task": {},
             "downloads_total": 0,
+            "connections_total": 0,
         }
 
     def roll(self, name: str) -> bool:
@@ -146,11 +147,20 @@ def _task_id() -> str:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: on a kept-alive connection, Nagle's
+    # algorithm would hold the body for the client's delayed ACK (40 ms), as real
+    # servers do not.
+    disable_nagle_algorithm = True
     server: SimulatorServer
 
     @property
     def state(self) -> State:
         return self.server.state
+
+    def setup(self) -> None:
+        super().setup()
+        with self.state.lock:  # what shows whether clients keep their connections open
+            self.state.stats["connections_total"] += 1
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         if self.state.config.log:

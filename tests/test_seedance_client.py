@@ -42,6 +42,29 @@ def test_create_then_poll_until_completed(client):
     assert status.video_url and status.video_url.endswith(".mp4")
 
 
+def test_polls_share_one_connection_and_each_create_opens_its_own(settings, proc_logs):
+    import requests
+
+    from generations.services import lifecycle
+    from tests.support import start_simulator
+
+    sim, url = start_simulator(proc_logs)  # its own, so no other test's traffic is counted
+    try:
+        settings.SEEDANCE_BASE_URL, settings.SEEDANCE_API_KEY = url, SIM_KEY
+
+        def connections() -> int:  # this request opens one connection too
+            return requests.get(f"{url}/_sim/stats", timeout=5).json()["connections_total"]
+
+        before = connections()
+        tasks = [lifecycle.get_client().create_task(REQUEST) for _ in range(2)]
+        for _ in range(5):
+            for task in tasks:
+                assert lifecycle.get_client(pooled=True).get_task(task).status
+        assert connections() - before == 2 + 1 + 1  # two creates, ten polls, this request
+    finally:
+        sim.stop()
+
+
 def test_a_wrong_key_is_a_permanent_refusal(simulator_url, sim_stats):
     bad = SeedanceClient(simulator_url, "sk-wrong", timeout=(3.05, 10))
     with pytest.raises(SeedanceError) as caught:

@@ -50,7 +50,7 @@ class FakeClient:
 @pytest.fixture
 def fake(monkeypatch):
     client = FakeClient()
-    monkeypatch.setattr(lifecycle, "get_client", lambda: client)
+    monkeypatch.setattr(lifecycle, "get_client", lambda **_: client)
     return client
 
 

@@ -10,6 +10,7 @@ Redis or a killed worker delays a generation but never strands it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from dataclasses import dataclass
@@ -64,12 +65,21 @@ def submit_lease() -> timedelta:
     return timedelta(seconds=call) + SUBMIT_MARGIN
 
 
-def get_client() -> SeedanceClient:
-    return SeedanceClient(
-        settings.SEEDANCE_BASE_URL,
-        settings.SEEDANCE_API_KEY,
-        timeout=(settings.SEEDANCE_CONNECT_TIMEOUT, settings.SEEDANCE_READ_TIMEOUT),
-    )
+def get_client(*, pooled: bool = False) -> SeedanceClient:
+    """The upstream client. The paid create call gets a fresh connection: a kept-alive
+    socket that the provider closed meanwhile would fail it as "may have been accepted".
+    Polls (``pooled``) share one client per process and settings and keep its connections
+    open: with a thousand generations in flight, a TCP and TLS handshake per poll cost more
+    than the poll, and a poll that meets a closed connection is just a missed poll."""
+    timeout = (settings.SEEDANCE_CONNECT_TIMEOUT, settings.SEEDANCE_READ_TIMEOUT)
+    if pooled:
+        return _pooled_client(settings.SEEDANCE_BASE_URL, settings.SEEDANCE_API_KEY, timeout)
+    return SeedanceClient(settings.SEEDANCE_BASE_URL, settings.SEEDANCE_API_KEY, timeout=timeout)
+
+
+@functools.lru_cache(maxsize=4)
+def _pooled_client(base_url: str, api_key: str, timeout: tuple[float, float]) -> SeedanceClient:
+    return SeedanceClient(base_url, api_key, timeout=timeout)
 
 
 # --- creation ---------------------------------------------------------------------------

@@ -34,6 +34,19 @@ from generations.services.lifecycle import (
 from generations.services.timing import backoff, poll_delay
 
 log = logging.getLogger("generations")
+# What a poll reads (timing included): a poll is the most frequent task there is, and the
+# rest of the row is dozens of columns it never looks at.
+POLL_FIELDS = (
+    "id",
+    "model",
+    "duration",
+    "status",
+    "progress",
+    "upstream_status",
+    "upstream_task_id",
+    "submitted_at",
+    "poll_count",
+)
 
 
 def generation_refresh(pk: Any) -> Next | None:
@@ -42,7 +55,7 @@ def generation_refresh(pk: Any) -> Next | None:
     if Generation.objects.filter(
         pk=pk, status=Status.RUNNING, next_poll_at__lte=now + CLAIM_TOLERANCE
     ).update(next_poll_at=now + POLL_LEASE, poll_count=F("poll_count") + 1):
-        return _poll(Generation.objects.get(pk=pk))
+        return _poll(Generation.objects.only(*POLL_FIELDS).get(pk=pk))
     if Generation.objects.filter(
         pk=pk, status=Status.SAVING, next_poll_at__lte=now + CLAIM_TOLERANCE
     ).update(next_poll_at=now + SAVE_LEASE, save_attempts=F("save_attempts") + 1):
@@ -53,7 +66,7 @@ def generation_refresh(pk: Any) -> Next | None:
 def _poll(generation: Generation) -> Next | None:
     pk, task_id = generation.pk, generation.upstream_task_id
     try:
-        task = lifecycle.get_client().get_task(task_id)
+        task = lifecycle.get_client(pooled=True).get_task(task_id)
     except SeedanceError as exc:
         if exc.permanent:
             log.warning("generation=%s task=%s poll refused code=%s", pk, task_id, exc.code)
