@@ -163,13 +163,23 @@ def _stamp(column: str) -> str:
     return f"CAST({column} AS text)"
 
 
+def micros(moment: datetime) -> int:
+    """A moment as integer microseconds since the epoch: exact, and safe in a URL."""
+    return (moment - _EPOCH) // _MICRO
+
+
+def from_micros(value: int) -> datetime:
+    return _EPOCH + value * _MICRO
+
+
 def _micros(value: int | str | None) -> int:
+    """What ``_stamp`` loaded, in microseconds (0 for no row)."""
     if value is None:
         return 0
     if isinstance(value, int):
         return value
     moment = datetime.fromisoformat(value)  # SQLite keeps UTC, naive
-    return (moment.replace(tzinfo=moment.tzinfo or UTC) - _EPOCH) // _MICRO
+    return micros(moment.replace(tzinfo=moment.tzinfo or UTC))
 
 
 # The live token, whether anything runs, and one page of card keys, in one statement: the
@@ -210,8 +220,8 @@ def page(user: Any, filters: Filters, cursor: str) -> Page:
     params.insert(0, user.pk)
     if cursor:
         try:
-            micros, _, raw_pk = cursor.partition("_")
-            created = _db_time(_EPOCH + int(micros) * _MICRO)
+            stamp, _, raw_pk = cursor.partition("_")
+            created = _db_time(from_micros(int(stamp)))
             pk = Generation._meta.pk.get_db_prep_value(
                 Generation._meta.pk.to_python(raw_pk), connection
             )

@@ -148,8 +148,8 @@ def _task_id() -> str:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # Headers and body go out in separate writes: on a kept-alive connection, Nagle's
-    # algorithm would hold the body for the client's delayed ACK (40 ms), as real
-    # servers do not.
+    # algorithm would hold the body until the client's delayed ACK (40 ms later). Real
+    # servers set TCP_NODELAY too.
     disable_nagle_algorithm = True
     server: SimulatorServer
 

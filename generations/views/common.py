@@ -1,16 +1,11 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from generations import selectors
 from generations.models import Generation, ShareLink
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICRO = timedelta(microseconds=1)
 
 
 def get_generation_for_user(request: HttpRequest, pk: object) -> Generation:
@@ -22,14 +17,6 @@ def get_share_for_user(request: HttpRequest, pk: object, link_id: object) -> Sha
     return get_object_or_404(
         ShareLink, pk=link_id, generation__pk=pk, generation__user=request.user
     )
-
-
-def micros(moment: datetime) -> int:
-    return (moment - _EPOCH) // _MICRO
-
-
-def from_micros(value: int) -> datetime:
-    return _EPOCH + value * _MICRO
 
 
 def live_fields(live: selectors.Live) -> dict[str, object]:

@@ -16,11 +16,9 @@ from generations.forms import BaseGenerationForm, form_for
 from generations.models import OPTION_FIELDS, AspectRatio, Generation, Mode, Status
 from generations.services import library
 from generations.views.common import (
-    from_micros,
     get_generation_for_user,
     live_context,
     live_fields,
-    micros,
 )
 
 # After a submit the settings stay (people make series); prompt, seed and files are cleared.
@@ -173,7 +171,7 @@ def live(request: HttpRequest) -> HttpResponse:
     context = live_context(request)
     if context["live_version"] <= version:
         return HttpResponse(status=204)
-    since = from_micros(version)
+    since = selectors.from_micros(version)
     filters = selectors.Filters.from_query(request.GET)
     # Oldest change first, a batch at a time: when more cards changed than one response
     # carries (a thousand in flight), the token only moves past what was sent, and the
@@ -187,7 +185,7 @@ def live(request: HttpRequest) -> HttpResponse:
     if len(changed) > selectors.LIVE_BATCH:
         following = changed.pop()
         tie = following.updated_at == changed[-1].updated_at
-        context["live_version"] = micros(changed[-1].updated_at) - tie
+        context["live_version"] = selectors.micros(changed[-1].updated_at) - tie
     context.update(
         changed=[g for g in changed if g.created_at <= since],
         new=[g for g in changed if g.created_at > since],
