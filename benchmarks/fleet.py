@@ -201,6 +201,7 @@ def figures(report: Callable[..., None], work: Path) -> None:
         for line in path.read_text().split()
     )
     p95_late = lateness[int(len(lateness) * 0.95)] if lateness else float("inf")
+    (logs / "worker-rss.txt").write_text("\n".join(f"{mb:.1f}" for mb in rss))
     third = max(1, len(rss) // 3)
     early, late = max(rss[:third]), max(rss[-third:])
     report(
