@@ -15,7 +15,7 @@ from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils import timezone
 
-from generations.models import TERMINAL, UNFINISHED, Generation, Status
+from generations.models import TERMINAL, UNFINISHED, Generation
 
 PAGE_SIZE = 24
 LIVE_BATCH = 48  # cards in one live-refresh response at most
@@ -255,9 +255,3 @@ def page(user: Any, filters: Filters, cursor: str) -> Page:
     return Page(
         user, [key[0] for key in keys], next_cursor, html_key, Live(_micros(latest), bool(active))
     )
-
-
-def running_count(user: Any) -> int:
-    return Generation.objects.filter(
-        user=user, status__in=[Status.QUEUED, Status.SUBMITTING, Status.RUNNING, Status.SAVING]
-    ).count()
