@@ -29,11 +29,6 @@ UNFINISHED = (Status.QUEUED, Status.SUBMITTING, Status.RUNNING, Status.SAVING)
 SHARED_FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
 
 
-def shared_at(shared_until: datetime | None, now: datetime) -> bool:
-    """Whether a clip with this ``Generation.shared_until`` has a live share link at ``now``."""
-    return shared_until is not None and shared_until > now
-
-
 # The options a user picks besides the prompt, seed and references: what "Run again" repeats
 # and what the form keeps after a submit.
 OPTION_FIELDS = (
@@ -173,7 +168,9 @@ class Generation(models.Model):
 
     @property
     def shared(self) -> bool:
-        return shared_at(self.shared_until, timezone.now())
+        """Whether a live share link exists now (the gallery's page statement asks the same
+        in SQL: ``shared_until > now``)."""
+        return self.shared_until is not None and self.shared_until > timezone.now()
 
     @property
     def is_finished(self) -> bool:

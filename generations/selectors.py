@@ -79,7 +79,7 @@ def _db_time(moment: datetime) -> Any:
 
 def _filter_sql(filters: Filters) -> tuple[list[str], list[Any]]:
     """The filters as SQL conditions on the generations table: the one definition the
-    page statement and the ORM querysets (live refresh, bulk actions) share."""
+    page statement and the ORM querysets (live refresh, card lookups) share."""
     conditions: list[str] = []
     params: list[Any] = []
     for field in ("status", "mode", "model", "aspect_ratio"):
