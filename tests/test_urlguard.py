@@ -1,0 +1,443 @@
+"""The URL guard: every hostile form of a URL is refused with its reason before anything is
+resolved or fetched, the connection goes to the address that was checked (rebinding), and
+every redirect hop is guarded the same way, over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from generations import media, urlguard
+from tests import media_factory as mf
+from tests.support import ROOT
+
+# IP literals are listed too, so what refuses them is the address check, not the list.
+LISTED = (
+    "volces.com",
+    "127.0.0.1",
+    "169.254.169.254",
+    "::1",
+    "::ffff:127.0.0.1",
+    "0.0.0.0",  # noqa: S104 - an address to refuse, not one to bind
+    "10.0.0.1",
+    "172.16.0.1",
+    "192.168.1.1",
+    "100.64.0.1",
+    "224.0.0.1",
+    "240.0.0.1",
+    "255.255.255.255",
+    "fe80::1",
+    "fc00::1",
+    "64:ff9b::a00:1",
+    "2002:a00:1::",
+    "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+    "::",
+    "ff02::1",
+    "::7f00:1",
+)
+PRODUCTION = urlguard.UrlPolicy(LISTED)
+DNS = {
+    "cdn.volces.com": ["93.184.216.34"],
+    "internal.volces.com": ["10.1.2.3"],
+    "mixed.volces.com": ["93.184.216.34", "127.0.0.1"],
+    "meta.volces.com": ["169.254.169.254"],
+    "v6.volces.com": ["2606:4700::1111", "fd00::1"],
+    "cgnat.volces.com": ["100.100.1.1"],
+}
+
+
+class Resolver:
+    """The one seam: a DNS that knows only the names above, and counts its calls."""
+
+    def __init__(self, answers: dict[str, list] | None = None) -> None:
+        self.answers = answers or DNS
+        self.calls: list[str] = []
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        self.calls.append(host)
+        answer = self.answers.get(host)
+        if answer is None:
+            raise OSError(f"unknown host {host}")
+        return answer.pop(0) if answer and isinstance(answer[0], list) else answer
+
+
+HOSTILE = [
+    # The two from the issue: one parser saw cdn.volces.com, the fetcher connected elsewhere.
+    ("http://evil.example\\@cdn.volces.com/x.mp4", "backslash"),
+    ("https://127.0.0.1:6379\\@cdn.volces.com/x.mp4", "backslash"),
+    ("https://cdn.volces.com\\.evil.example/x.mp4", "backslash"),
+    ("https://evil.example@cdn.volces.com/x.mp4", "user name"),
+    ("https://cdn.volces.com:pw@evil.example/x.mp4", "user name"),
+    ("https://a@b@cdn.volces.com/x.mp4", "user name"),
+    ("https://127.0.0.1:6379/", "port 6379"),
+    ("https://cdn.volces.com:8443/x.mp4", "port 8443"),
+    ("https://127.0.0.1/x.mp4", "loopback"),
+    ("https://169.254.169.254/latest/meta-data/", "link-local"),
+    ("https://[::1]/x.mp4", "loopback"),
+    ("https://[::ffff:127.0.0.1]/x.mp4", "loopback"),
+    ("https://[::ffff:7f00:1]/x.mp4", "loopback"),
+    ("https://[::7f00:1]/x.mp4", "reserved"),  # IPv4-compatible 127.0.0.1
+    ("https://2130706433/x.mp4", "non-standard form"),  # decimal 127.0.0.1
+    ("https://0x7f000001/x.mp4", "non-standard form"),  # hex
+    ("https://0x7f.1/x.mp4", "non-standard form"),
+    ("https://0177.0.0.1/x.mp4", "non-standard form"),  # octal
+    ("https://127.1/x.mp4", "non-standard form"),
+    ("https://0.0.0.0/x.mp4", "unspecified"),
+    ("https://[::]/x.mp4", "unspecified"),
+    ("https://10.0.0.1/x.mp4", "private"),
+    ("https://172.16.0.1/x.mp4", "private"),
+    ("https://192.168.1.1/x.mp4", "private"),
+    ("https://100.64.0.1/x.mp4", "carrier-grade NAT"),
+    ("https://224.0.0.1/x.mp4", "multicast"),
+    ("https://[ff02::1]/x.mp4", "multicast"),
+    ("https://240.0.0.1/x.mp4", "reserved"),
+    ("https://255.255.255.255/x.mp4", "reserved"),
+    ("https://[fe80::1]/x.mp4", "link-local"),
+    ("https://[fe80::1%25eth0]/x.mp4", "network interface"),
+    ("https://[fc00::1]/x.mp4", "private"),
+    ("https://[64:ff9b::a00:1]/x.mp4", "translated private (10.0.0.1)"),  # NAT64
+    ("https://[2002:a00:1::]/x.mp4", "translated private (10.0.0.1)"),  # 6to4
+    ("https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/x.mp4", "translated"),  # Teredo
+    ("http://cdn.volces.com/x.mp4", "scheme http"),
+    ("ftp://cdn.volces.com/x.mp4", "scheme ftp"),
+    ("file:///etc/passwd", "scheme file"),
+    ("gopher://cdn.volces.com:70/_GET", "scheme gopher"),
+    ("//cdn.volces.com/x.mp4", "scheme (none)"),
+    ("https://evilvolces.com/x.mp4", "not an allowed result host"),
+    ("https://cdn.volces.com.evil.example/x.mp4", "not an allowed result host"),
+    ("https://192.0.2.1/x.mp4", "not an allowed result host"),
+    ("https://internal.volces.com/x.mp4", "private address (10.1.2.3)"),
+    ("https://meta.volces.com/x.mp4", "link-local"),
+    ("https://mixed.volces.com/x.mp4", "loopback address (127.0.0.1)"),
+    ("https://v6.volces.com/x.mp4", "private address (fd00::1)"),
+    ("https://cgnat.volces.com/x.mp4", "carrier-grade NAT"),
+    ("https://cdn.volces.com/x.mp4\r\nHost: evil", "control characters"),
+    ("https://cdn.volces.com/x y.mp4", "control characters"),
+    ("https://cdn.volces\u3002com/x.mp4", "non-ASCII"),
+    ("https://[::1/x.mp4", "cannot be parsed"),
+    ("", "empty"),
+]
+
+
+@pytest.mark.parametrize(("url", "reason"), HOSTILE, ids=[url[:60] for url, _ in HOSTILE])
+def test_hostile_urls_are_refused_with_a_reason(url, reason):
+    resolve = Resolver()
+    with pytest.raises(urlguard.UrlRefused) as caught:
+        urlguard.check_url(url, PRODUCTION, resolve=resolve)
+    assert reason in caught.value.reason
+    assert len(resolve.calls) <= 1
+
+
+def test_the_table_is_long_enough_and_names_are_resolved_only_when_needed():
+    assert len(HOSTILE) >= 25
+    resolve = Resolver()
+    with pytest.raises(urlguard.UrlRefused):
+        urlguard.check_url("https://evil.example@cdn.volces.com/x.mp4", PRODUCTION, resolve=resolve)
+    with pytest.raises(urlguard.UrlRefused):
+        urlguard.check_url("https://evilvolces.com/x.mp4", PRODUCTION, resolve=resolve)
+    assert resolve.calls == []  # refused on its face: no DNS query leaves the machine
+
+
+def test_a_public_result_url_passes_and_keeps_its_checked_address():
+    resolve = Resolver()
+    checked = urlguard.check_url(
+        "https://CDN.volces.com:443/v/x.mp4?X-Tos=1", PRODUCTION, resolve=resolve
+    )
+    assert (checked.scheme, checked.host, checked.port) == ("https", "cdn.volces.com", 443)
+    assert checked.address == "93.184.216.34"
+    nat64 = urlguard.check_url(
+        "https://[64:ff9b::808:808]/x.mp4", urlguard.UrlPolicy(("64:ff9b::808:808",))
+    )
+    assert nat64.address == "64:ff9b::808:808"  # NAT64 of a public address is that address
+
+
+def test_loopback_plain_http_and_any_port_only_when_the_caller_allows_them():
+    local = urlguard.UrlPolicy(("127.0.0.1", "localhost"), allow_loopback=True)
+    checked = urlguard.check_url("http://127.0.0.1:8001/files/x.mp4", local)
+    assert checked.address == "127.0.0.1" and checked.port == 8001
+    for url in ("https://10.0.0.1/x.mp4", "https://169.254.169.254/"):
+        with pytest.raises(urlguard.UrlRefused):  # only loopback is relaxed, nothing else
+            urlguard.check_url(url, urlguard.UrlPolicy(LISTED, allow_loopback=True))
+    with pytest.raises(urlguard.UrlRefused, match="scheme http"):
+        urlguard.check_url("http://127.0.0.1:8001/files/x.mp4", urlguard.UrlPolicy(LISTED))
+
+
+def test_an_unresolvable_name_is_a_retryable_failure_not_a_refusal():
+    with pytest.raises(urlguard.UrlUnresolved):
+        urlguard.check_url("https://gone.volces.com/x.mp4", PRODUCTION, resolve=Resolver())
+
+
+def test_rebinding_cannot_move_the_connection_after_the_check():
+    """The resolver answers a public address first and loopback after that: the name is
+    resolved once, and the connection is built for the first (checked) address, with the
+    name kept for Host, SNI and the certificate check."""
+    resolve = Resolver({"cdn.volces.com": [["93.184.216.34"], ["127.0.0.1"]]})
+    checked = urlguard.check_url("https://cdn.volces.com/x.mp4", PRODUCTION, resolve=resolve)
+    assert resolve.calls == ["cdn.volces.com"]
+    adapter = urlguard.PinnedAdapter(checked)
+    request = requests.Request("GET", checked.url).prepare()
+    host_params, pool_kwargs = adapter.build_connection_pool_key_attributes(request, True)
+    assert host_params == {"scheme": "https", "host": "93.184.216.34", "port": None}
+    assert pool_kwargs["server_hostname"] == "cdn.volces.com"
+    assert pool_kwargs["assert_hostname"] == "cdn.volces.com"
+    assert resolve.calls == ["cdn.volces.com"]  # building the connection asked nobody again
+    other = requests.Request("GET", "https://evil.example/x.mp4").prepare()
+    with pytest.raises(requests.exceptions.InvalidURL):
+        adapter.build_connection_pool_key_attributes(other, True)
+
+
+class Origin(BaseHTTPRequestHandler):
+    """A real HTTP server for redirect chains; it records every request it gets."""
+
+    routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
+    seen: list[tuple[str, str]] = []
+
+    def do_GET(self):  # noqa: N802
+        self.seen.append((self.path, self.headers.get("Host", "")))
+        status, headers, body = self.routes.get(self.path, (404, {}, b""))
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def origin():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Origin)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_port
+    server.shutdown()
+    server.server_close()
+
+
+def download(url, policy, **kwargs):
+    return media.download(
+        url, policy=policy, max_bytes=10 * 1024 * 1024, deadline_seconds=10, **kwargs
+    )
+
+
+LOCAL = urlguard.UrlPolicy(("127.0.0.1", "localhost", "10.0.0.1"), allow_loopback=True)
+
+
+def test_a_rebinding_name_is_fetched_from_the_checked_address_over_real_http(origin):
+    Origin.routes["/rebind.mp4"] = (200, {}, b"checked bytes")
+    Origin.seen.clear()
+    resolve = Resolver({"rebind.localhost": [["127.0.0.1"], ["10.0.0.1"]]})
+    policy = urlguard.UrlPolicy(("localhost",), allow_loopback=True)
+    path, size, _ = download(
+        f"http://rebind.localhost:{origin}/rebind.mp4", policy, resolve=resolve
+    )
+    try:
+        assert path.read_bytes() == b"checked bytes" and size == 13
+    finally:
+        path.unlink()
+    assert resolve.calls == ["rebind.localhost"]
+    # The name is not in any real DNS: only a connection to the pinned address gets here.
+    assert Origin.seen == [("/rebind.mp4", f"rebind.localhost:{origin}")]
+
+
+def test_a_redirect_loop_is_refused_after_the_cap(origin):
+    Origin.routes["/loop"] = (302, {"Location": "/loop"}, b"")
+    Origin.seen.clear()
+    with pytest.raises(media.FetchError, match="redirected too many times") as caught:
+        download(f"http://127.0.0.1:{origin}/loop", LOCAL)
+    assert caught.value.permanent
+    assert len(Origin.seen) == media.MAX_REDIRECTS + 1
+
+
+def test_a_redirect_to_a_private_name_is_refused_before_any_connection(origin):
+    Origin.routes["/to-internal"] = (302, {"Location": "http://internal.localhost/x.mp4"}, b"")
+    resolve = Resolver({"internal.localhost": ["10.0.0.5"]})
+    with pytest.raises(media.FetchError, match="private address") as caught:
+        download(f"http://127.0.0.1:{origin}/to-internal", LOCAL, resolve=resolve)
+    assert caught.value.permanent
+    assert resolve.calls == ["internal.localhost"]
+
+
+def test_a_relative_redirect_on_an_allowed_host_is_followed(origin):
+    Origin.routes["/short"] = (307, {"Location": "ok.mp4"}, b"")
+    Origin.routes["/ok.mp4"] = (200, {}, mf.mp4(2))
+    path, size, _ = download(f"http://127.0.0.1:{origin}/short", LOCAL)
+    try:
+        assert size == len(mf.mp4(2)) and media.probe_video(path).duration > 1
+    finally:
+        path.unlink()
+
+
+# -- against the simulator: results on a CDN host, and via a 302 from the API host ----------
+
+
+@pytest.fixture
+def simulator(tmp_path):
+    from simulator.config import Config
+    from simulator.server import make_server
+
+    def start(faults: dict | None = None, **options):
+        config = Config(api_key="k", speed=200, data_dir=tmp_path, faults=faults or {}, **options)
+        server = make_server("127.0.0.1", 0, config)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}"
+
+    servers: list = []
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def finished_task(sim: str) -> dict:
+    headers = {"Authorization": "Bearer k"}
+    body = {"model": "seedance2.0-480p", "prompt": "guard", "duration": 5, "generate_audio": False}
+    task_id = requests.post(
+        f"{sim}/v1/video/generations", json=body, headers=headers, timeout=30
+    ).json()["id"]
+    for _ in range(600):
+        task = requests.get(f"{sim}/v1/videos/{task_id}", headers=headers, timeout=10).json()
+        if task["status"] == "completed":
+            return task
+        time.sleep(0.05)
+    raise AssertionError("the simulator task did not finish")
+
+
+def stats(sim: str) -> dict:
+    return requests.get(f"{sim}/_sim/stats", timeout=5).json()
+
+
+def test_the_simulator_serves_results_from_a_cdn_host_by_default(simulator):
+    sim = simulator()
+    task = finished_task(sim)
+    assert task["video_url"].startswith("http://localhost:")
+    assert not task["video_url"].startswith(sim)
+    # The API host does not serve files itself: it sends clients to the CDN.
+    api_link = sim + urlsplit(task["video_url"]).path
+    moved = requests.get(api_link, timeout=10, allow_redirects=False)
+    assert moved.status_code == 302 and moved.headers["Location"] == task["video_url"]
+    path, _, _ = download(task["video_url"], LOCAL)
+    path.unlink()
+
+
+def test_a_result_redirected_from_the_api_host_to_the_cdn_is_saved(simulator):
+    sim = simulator({"result_redirect": 1.0})
+    task = finished_task(sim)
+    assert task["video_url"].startswith(sim + "/files/")
+    path, size, _ = download(task["video_url"], LOCAL)
+    try:
+        assert media.probe_video(path).duration == pytest.approx(5, abs=0.2)
+    finally:
+        path.unlink()
+    counters = stats(sim)
+    assert counters["redirects_total"] == 1 and counters["downloads_total"] == 1
+
+
+def test_a_redirect_to_a_host_off_the_list_is_refused_and_never_fetched(simulator):
+    sim = simulator({"result_redirect": 1.0})
+    task = finished_task(sim)
+    only_api = urlguard.UrlPolicy(("127.0.0.1",), allow_loopback=True)
+    with pytest.raises(media.FetchError, match="localhost is not an allowed") as caught:
+        download(task["video_url"], only_api)
+    assert caught.value.permanent
+    counters = stats(sim)
+    assert counters["redirects_total"] == 1
+    assert counters["cdn_requests_total"] == 0 and counters["downloads_total"] == 0
+
+
+def test_results_come_from_loopback_in_production_never(simulator):
+    sim = simulator({"result_redirect": 1.0})
+    task = finished_task(sim)
+    production = urlguard.UrlPolicy(("127.0.0.1", "localhost"))
+    with pytest.raises(media.FetchError, match="unexpected location") as caught:
+        download(task["video_url"], production)
+    assert caught.value.permanent
+    assert stats(sim)["redirects_total"] == 0  # not even the first hop was sent
+
+
+def test_without_a_cdn_host_the_api_host_serves_results_itself(simulator):
+    sim = simulator(cdn_host="")
+    task = finished_task(sim)
+    assert task["video_url"].startswith(sim + "/files/")
+    path, _, _ = download(task["video_url"], LOCAL)
+    path.unlink()
+    assert stats(sim)["redirects_total"] == 0
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_a_generation_whose_result_comes_via_a_302_to_the_cdn_succeeds(stack, user, sim_stats):
+    from generations import services
+    from generations.models import Generation, Status
+
+    sim = stack["simulator"]
+    before = sim_stats()
+    requests.post(f"{sim}/_sim/faults", json={"result_redirect": 1.0}, timeout=5).raise_for_status()
+    try:
+        generation = services.generation_create(
+            user=user,
+            data={
+                "mode": "text",
+                "model": "seedance2.0-480p",
+                "prompt": "Guard e2e: a kite over dunes",
+                "duration": 5,
+                "aspect_ratio": "16:9",
+                "generate_audio": False,
+                "seed": 7,
+                "watermark": False,
+                "camera_fixed": False,
+                "return_last_frame": True,
+            },
+        )
+        deadline = time.monotonic() + 90
+        while not (done := Generation.objects.get(pk=generation.pk)).is_finished:
+            assert time.monotonic() < deadline, f"still {done.status}"
+            time.sleep(0.25)
+    finally:
+        requests.post(f"{sim}/_sim/faults", json={}, timeout=5).raise_for_status()
+    assert done.status == Status.SUCCEEDED, done.error_message
+    assert done.video and done.video.storage.exists(done.video.name)
+    assert done.last_frame and done.video_bytes > 1000
+    after = sim_stats()
+    # The video and the last frame each came through the API host's 302 and then the CDN.
+    assert after["redirects_total"] - before["redirects_total"] == 2
+    assert after["cdn_requests_total"] - before["cdn_requests_total"] == 2
+
+
+# -- settings: loopback results only with DEBUG on ----------------------------------------
+
+
+def result_settings(env: dict[str, str]) -> list[str]:
+    dropped = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SEEDANCE_RESULT_ALLOW_LOOPBACK"}
+    clean = {k: v for k, v in os.environ.items() if k not in dropped}
+    code = (
+        "from django.conf import settings; "
+        "print(settings.SEEDANCE_RESULT_ALLOW_LOOPBACK, *settings.SEEDANCE_RESULT_HOSTS)"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env={**clean, "SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": "studio.example.com", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()[-1].split()  # the last line: shell may chat first
+
+
+def test_loopback_results_are_allowed_only_with_debug_on():
+    production = result_settings({"DEBUG": "0"})
+    assert production[0] == "False" and "localhost" not in production
+    development = result_settings({"DEBUG": "1"})
+    assert development[0] == "True" and "localhost" in development
