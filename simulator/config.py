@@ -18,8 +18,9 @@ class Config:
     result_ttl: float = 86400.0
     data_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="seedsim-")))
     public_url: str = ""
-    # Results are served from this host name on a second port, like the provider's CDN
-    # (object storage on another host than the API); empty: from the API host itself.
+    # Results are served from this host name on a second port, as the provider serves them
+    # from object storage on another host than its API (docs/provider.md); empty: from the
+    # API host itself.
     cdn_host: str = "localhost"
     error_style: str = "openai"
     faults: dict[str, float] = field(default_factory=dict)
