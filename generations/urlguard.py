@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import os
 import re
 import socket
 from collections.abc import Callable, Iterator
@@ -258,10 +259,14 @@ def open_pinned(
     checked: CheckedUrl, *, timeout: tuple[float, float]
 ) -> Iterator[requests.Response]:
     """GET ``checked.url`` (streamed, redirects not followed) over a connection to
-    ``checked.address``. Proxies from the environment still apply; .netrc does not."""
+    ``checked.address``. The proxy and CA bundle settings of the environment still apply,
+    as for the API client; .netrc credentials do not."""
     session = requests.Session()
     session.trust_env = False
     session.proxies.update(requests.utils.get_environ_proxies(checked.url))
+    session.verify = (
+        os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    )
     session.mount(f"{checked.scheme}://", PinnedAdapter(checked))
     default_port = checked.port == DEFAULT_PORTS[checked.scheme]
     host_header = f"[{checked.host}]" if ":" in checked.host else checked.host

@@ -5,6 +5,7 @@ every redirect hop is guarded the same way, over real HTTP."""
 from __future__ import annotations
 
 import os
+import ssl
 import subprocess
 import sys
 import threading
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+import trustme
 
 from generations import media, urlguard
 from tests import media_factory as mf
@@ -275,6 +277,38 @@ def test_a_relative_redirect_on_an_allowed_host_is_followed(origin):
         assert size == len(mf.mp4(2)) and media.probe_video(path).duration > 1
     finally:
         path.unlink()
+
+
+@pytest.fixture
+def tls_origin(tmp_path, monkeypatch):
+    """An HTTPS server on 127.0.0.1 whose certificate names only ``localhost``, trusted
+    through the CA bundle variable operators use."""
+    ca = trustme.CA()
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("localhost").configure_cert(context)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Origin)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_port
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_pinned_https_connection_verifies_the_certificate_for_the_name(tls_origin):
+    Origin.routes["/tls.mp4"] = (200, {}, b"over tls")
+    policy = urlguard.UrlPolicy(("localhost", "127.0.0.1"), allow_loopback=True)
+    resolve = Resolver({"localhost": ["127.0.0.1"]})
+    path, _, _ = download(f"https://localhost:{tls_origin}/tls.mp4", policy, resolve=resolve)
+    assert path.read_bytes() == b"over tls"
+    path.unlink()
+    # The same address under a name the certificate does not carry is refused: the check
+    # is made against the name, not against the pinned address.
+    other = Resolver({"other.localhost": ["127.0.0.1"]})
+    with pytest.raises(media.FetchError, match="SSLError"):
+        download(f"https://other.localhost:{tls_origin}/tls.mp4", policy, resolve=other)
 
 
 # -- against the simulator: results on a CDN host, and via a 302 from the API host ----------
