@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -309,6 +310,35 @@ def test_a_pinned_https_connection_verifies_the_certificate_for_the_name(tls_ori
     other = Resolver({"other.localhost": ["127.0.0.1"]})
     with pytest.raises(media.FetchError, match="SSLError"):
         download(f"https://other.localhost:{tls_origin}/tls.mp4", policy, resolve=other)
+
+
+@pytest.mark.django_db
+def test_a_result_on_a_loopback_address_fails_the_generation_without_a_request(
+    origin, settings, local_media
+):
+    from django.utils import timezone
+
+    from generations.models import Generation, Status
+    from generations.services import results
+    from tests.factories import GenerationFactory
+
+    settings.SEEDANCE_RESULT_ALLOW_LOOPBACK = False
+    settings.SEEDANCE_RESULT_HOSTS = ["127.0.0.1", "localhost"]
+    Origin.routes["/admin/"] = (200, {}, mf.mp4(2))
+    Origin.seen.clear()
+    generation = GenerationFactory(
+        status=Status.SAVING,
+        result_url=f"http://127.0.0.1:{origin}/admin/",
+        next_poll_at=timezone.now(),
+        deadline_at=timezone.now() + timedelta(hours=1),
+    )
+    assert results.generation_refresh(generation.pk) is None
+    failed = Generation.objects.get(pk=generation.pk)
+    assert failed.status == Status.FAILED
+    assert "unexpected location" in failed.error_message
+    assert "may have been charged" in failed.error_message
+    assert Origin.seen == [] and not failed.video
+    assert not list(local_media.rglob("*.mp4"))
 
 
 # -- against the simulator: results on a CDN host, and via a 302 from the API host ----------
