@@ -83,8 +83,9 @@ class UrlPolicy:
 
     ``allowed_hosts`` are host-name suffixes matched on whole labels (``volces.com`` allows
     ``cdn.volces.com``, not ``evilvolces.com``); an IP address must be listed exactly.
-    ``allow_loopback`` is for the local simulator only (DEBUG and tests): it also allows
-    plain http and any port, which the simulator needs.
+    ``allow_loopback`` is for the local simulator only (DEBUG and tests): besides loopback
+    addresses it allows plain http and any port for every listed host, which the simulator
+    needs. Every other non-public address stays refused either way.
     """
 
     allowed_hosts: tuple[str, ...]
