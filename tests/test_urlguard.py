@@ -1,6 +1,7 @@
-"""The URL guard: every hostile form of a URL is refused with its reason before anything is
-resolved or fetched, the connection goes to the address that was checked (rebinding), and
-every redirect hop is guarded the same way, over real HTTP."""
+"""The URL guard: every hostile form of a URL is refused with its reason, most before
+anything is resolved; the connection goes to the address that was checked (rebinding) and
+https is verified for the name; loopback results only with DEBUG on. Redirect hops are in
+test_result_redirects.py."""
 
 from __future__ import annotations
 
@@ -9,17 +10,14 @@ import ssl
 import subprocess
 import sys
 import threading
-import time
-from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from http.server import ThreadingHTTPServer
 
 import pytest
 import requests
 import trustme
 
 from generations import media, urlguard
-from tests import media_factory as mf
+from tests.fetching import Origin, Resolver, download, origin_server  # noqa: F401 - a fixture
 from tests.support import ROOT
 
 # IP literals are listed too, so what refuses them is the address check, not the list.
@@ -55,21 +53,6 @@ DNS = {
     "v6.volces.com": ["2606:4700::1111", "fd00::1"],
     "cgnat.volces.com": ["100.100.1.1"],
 }
-
-
-class Resolver:
-    """The one seam: a DNS that knows only the names above, and counts its calls."""
-
-    def __init__(self, answers: dict[str, list] | None = None) -> None:
-        self.answers = answers or DNS
-        self.calls: list[str] = []
-
-    def __call__(self, host: str, port: int) -> list[str]:
-        self.calls.append(host)
-        answer = self.answers.get(host)
-        if answer is None:
-            raise OSError(f"unknown host {host}")
-        return answer.pop(0) if answer and isinstance(answer[0], list) else answer
 
 
 HOSTILE = [
@@ -132,7 +115,7 @@ HOSTILE = [
 
 @pytest.mark.parametrize(("url", "reason"), HOSTILE, ids=[url[:60] for url, _ in HOSTILE])
 def test_hostile_urls_are_refused_with_a_reason(url, reason):
-    resolve = Resolver()
+    resolve = Resolver(DNS)
     with pytest.raises(urlguard.UrlRefused) as caught:
         urlguard.check_url(url, PRODUCTION, resolve=resolve)
     assert reason in caught.value.reason
@@ -141,7 +124,7 @@ def test_hostile_urls_are_refused_with_a_reason(url, reason):
 
 def test_the_table_is_long_enough_and_names_are_resolved_only_when_needed():
     assert len(HOSTILE) >= 25
-    resolve = Resolver()
+    resolve = Resolver(DNS)
     with pytest.raises(urlguard.UrlRefused):
         urlguard.check_url("https://evil.example@cdn.volces.com/x.mp4", PRODUCTION, resolve=resolve)
     with pytest.raises(urlguard.UrlRefused):
@@ -150,7 +133,7 @@ def test_the_table_is_long_enough_and_names_are_resolved_only_when_needed():
 
 
 def test_a_public_result_url_passes_and_keeps_its_checked_address():
-    resolve = Resolver()
+    resolve = Resolver(DNS)
     checked = urlguard.check_url(
         "https://CDN.volces.com:443/v/x.mp4?X-Tos=1", PRODUCTION, resolve=resolve
     )
@@ -175,7 +158,7 @@ def test_loopback_plain_http_and_any_port_only_when_the_caller_allows_them():
 
 def test_an_unresolvable_name_is_a_retryable_failure_not_a_refusal():
     with pytest.raises(urlguard.UrlUnresolved):
-        urlguard.check_url("https://gone.volces.com/x.mp4", PRODUCTION, resolve=Resolver())
+        urlguard.check_url("https://gone.volces.com/x.mp4", PRODUCTION, resolve=Resolver(DNS))
 
 
 def test_rebinding_cannot_move_the_connection_after_the_check():
@@ -197,44 +180,6 @@ def test_rebinding_cannot_move_the_connection_after_the_check():
         adapter.build_connection_pool_key_attributes(other, True)
 
 
-class Origin(BaseHTTPRequestHandler):
-    """A real HTTP server for redirect chains; it records every request it gets."""
-
-    routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
-    seen: list[tuple[str, str]] = []
-
-    def do_GET(self):  # noqa: N802
-        self.seen.append((self.path, self.headers.get("Host", "")))
-        status, headers, body = self.routes.get(self.path, (404, {}, b""))
-        self.send_response(status)
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def origin():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Origin)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_port
-    server.shutdown()
-    server.server_close()
-
-
-def download(url, policy, **kwargs):
-    return media.download(
-        url, policy=policy, max_bytes=10 * 1024 * 1024, deadline_seconds=10, **kwargs
-    )
-
-
-LOCAL = urlguard.UrlPolicy(("127.0.0.1", "localhost", "10.0.0.1"), allow_loopback=True)
-
-
 def test_a_rebinding_name_is_fetched_from_the_checked_address_over_real_http(origin):
     Origin.routes["/rebind.mp4"] = (200, {}, b"checked bytes")
     Origin.seen.clear()
@@ -250,34 +195,6 @@ def test_a_rebinding_name_is_fetched_from_the_checked_address_over_real_http(ori
     assert resolve.calls == ["rebind.localhost"]
     # The name is not in any real DNS: only a connection to the pinned address gets here.
     assert Origin.seen == [("/rebind.mp4", f"rebind.localhost:{origin}")]
-
-
-def test_a_redirect_loop_is_refused_after_the_cap(origin):
-    Origin.routes["/loop"] = (302, {"Location": "/loop"}, b"")
-    Origin.seen.clear()
-    with pytest.raises(media.FetchError, match="redirected too many times") as caught:
-        download(f"http://127.0.0.1:{origin}/loop", LOCAL)
-    assert caught.value.permanent
-    assert len(Origin.seen) == media.MAX_REDIRECTS + 1
-
-
-def test_a_redirect_to_a_private_name_is_refused_before_any_connection(origin):
-    Origin.routes["/to-internal"] = (302, {"Location": "http://internal.localhost/x.mp4"}, b"")
-    resolve = Resolver({"internal.localhost": ["10.0.0.5"]})
-    with pytest.raises(media.FetchError, match="private address") as caught:
-        download(f"http://127.0.0.1:{origin}/to-internal", LOCAL, resolve=resolve)
-    assert caught.value.permanent
-    assert resolve.calls == ["internal.localhost"]
-
-
-def test_a_relative_redirect_on_an_allowed_host_is_followed(origin):
-    Origin.routes["/short"] = (307, {"Location": "ok.mp4"}, b"")
-    Origin.routes["/ok.mp4"] = (200, {}, mf.mp4(2))
-    path, size, _ = download(f"http://127.0.0.1:{origin}/short", LOCAL)
-    try:
-        assert size == len(mf.mp4(2)) and media.probe_video(path).duration > 1
-    finally:
-        path.unlink()
 
 
 @pytest.fixture
@@ -310,172 +227,6 @@ def test_a_pinned_https_connection_verifies_the_certificate_for_the_name(tls_ori
     other = Resolver({"other.localhost": ["127.0.0.1"]})
     with pytest.raises(media.FetchError, match="SSLError"):
         download(f"https://other.localhost:{tls_origin}/tls.mp4", policy, resolve=other)
-
-
-@pytest.mark.django_db
-def test_a_result_on_a_loopback_address_fails_the_generation_without_a_request(
-    origin, settings, local_media
-):
-    from django.utils import timezone
-
-    from generations.models import Generation, Status
-    from generations.services import results
-    from tests.factories import GenerationFactory
-
-    settings.SEEDANCE_RESULT_ALLOW_LOOPBACK = False
-    settings.SEEDANCE_RESULT_HOSTS = ["127.0.0.1", "localhost"]
-    Origin.routes["/admin/"] = (200, {}, mf.mp4(2))
-    Origin.seen.clear()
-    generation = GenerationFactory(
-        status=Status.SAVING,
-        result_url=f"http://127.0.0.1:{origin}/admin/",
-        next_poll_at=timezone.now(),
-        deadline_at=timezone.now() + timedelta(hours=1),
-    )
-    assert results.generation_refresh(generation.pk) is None
-    failed = Generation.objects.get(pk=generation.pk)
-    assert failed.status == Status.FAILED
-    assert "unexpected location" in failed.error_message
-    assert "may have been charged" in failed.error_message
-    assert Origin.seen == [] and not failed.video
-    assert not list(local_media.rglob("*.mp4"))
-
-
-# -- against the simulator: results on a CDN host, and via a 302 from the API host ----------
-
-
-@pytest.fixture
-def simulator(tmp_path):
-    from simulator.config import Config
-    from simulator.server import make_server
-
-    def start(faults: dict | None = None, **options):
-        config = Config(api_key="k", speed=200, data_dir=tmp_path, faults=faults or {}, **options)
-        server = make_server("127.0.0.1", 0, config)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_port}"
-
-    servers: list = []
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
-def finished_task(sim: str) -> dict:
-    headers = {"Authorization": "Bearer k"}
-    body = {"model": "seedance2.0-480p", "prompt": "guard", "duration": 5, "generate_audio": False}
-    task_id = requests.post(
-        f"{sim}/v1/video/generations", json=body, headers=headers, timeout=30
-    ).json()["id"]
-    for _ in range(600):
-        task = requests.get(f"{sim}/v1/videos/{task_id}", headers=headers, timeout=10).json()
-        if task["status"] == "completed":
-            return task
-        time.sleep(0.05)
-    raise AssertionError("the simulator task did not finish")
-
-
-def stats(sim: str) -> dict:
-    return requests.get(f"{sim}/_sim/stats", timeout=5).json()
-
-
-def test_the_simulator_serves_results_from_a_cdn_host_by_default(simulator):
-    sim = simulator()
-    task = finished_task(sim)
-    assert task["video_url"].startswith("http://localhost:")
-    assert not task["video_url"].startswith(sim)
-    # The API host does not serve files itself: it sends clients to the CDN.
-    api_link = sim + urlsplit(task["video_url"]).path
-    moved = requests.get(api_link, timeout=10, allow_redirects=False)
-    assert moved.status_code == 302 and moved.headers["Location"] == task["video_url"]
-    path, _, _ = download(task["video_url"], LOCAL)
-    path.unlink()
-
-
-def test_a_result_redirected_from_the_api_host_to_the_cdn_is_saved(simulator):
-    sim = simulator({"result_redirect": 1.0})
-    task = finished_task(sim)
-    assert task["video_url"].startswith(sim + "/files/")
-    path, size, _ = download(task["video_url"], LOCAL)
-    try:
-        assert media.probe_video(path).duration == pytest.approx(5, abs=0.2)
-    finally:
-        path.unlink()
-    counters = stats(sim)
-    assert counters["redirects_total"] == 1 and counters["downloads_total"] == 1
-
-
-def test_a_redirect_to_a_host_off_the_list_is_refused_and_never_fetched(simulator):
-    sim = simulator({"result_redirect": 1.0})
-    task = finished_task(sim)
-    only_api = urlguard.UrlPolicy(("127.0.0.1",), allow_loopback=True)
-    with pytest.raises(media.FetchError, match="localhost is not an allowed") as caught:
-        download(task["video_url"], only_api)
-    assert caught.value.permanent
-    counters = stats(sim)
-    assert counters["redirects_total"] == 1
-    assert counters["cdn_requests_total"] == 0 and counters["downloads_total"] == 0
-
-
-def test_results_come_from_loopback_in_production_never(simulator):
-    sim = simulator({"result_redirect": 1.0})
-    task = finished_task(sim)
-    production = urlguard.UrlPolicy(("127.0.0.1", "localhost"))
-    with pytest.raises(media.FetchError, match="unexpected location") as caught:
-        download(task["video_url"], production)
-    assert caught.value.permanent
-    assert stats(sim)["redirects_total"] == 0  # not even the first hop was sent
-
-
-def test_without_a_cdn_host_the_api_host_serves_results_itself(simulator):
-    sim = simulator(cdn_host="")
-    task = finished_task(sim)
-    assert task["video_url"].startswith(sim + "/files/")
-    path, _, _ = download(task["video_url"], LOCAL)
-    path.unlink()
-    assert stats(sim)["redirects_total"] == 0
-
-
-@pytest.mark.e2e
-@pytest.mark.django_db(transaction=True)
-def test_a_generation_whose_result_comes_via_a_302_to_the_cdn_succeeds(stack, user, sim_stats):
-    from generations import services
-    from generations.models import Generation, Status
-
-    sim = stack["simulator"]
-    before = sim_stats()
-    requests.post(f"{sim}/_sim/faults", json={"result_redirect": 1.0}, timeout=5).raise_for_status()
-    try:
-        generation = services.generation_create(
-            user=user,
-            data={
-                "mode": "text",
-                "model": "seedance2.0-480p",
-                "prompt": "Guard e2e: a kite over dunes",
-                "duration": 5,
-                "aspect_ratio": "16:9",
-                "generate_audio": False,
-                "seed": 7,
-                "watermark": False,
-                "camera_fixed": False,
-                "return_last_frame": True,
-            },
-        )
-        deadline = time.monotonic() + 90
-        while not (done := Generation.objects.get(pk=generation.pk)).is_finished:
-            assert time.monotonic() < deadline, f"still {done.status}"
-            time.sleep(0.25)
-    finally:
-        requests.post(f"{sim}/_sim/faults", json={}, timeout=5).raise_for_status()
-    assert done.status == Status.SUCCEEDED, done.error_message
-    assert done.video and done.video.storage.exists(done.video.name)
-    assert done.last_frame and done.video_bytes > 1000
-    after = sim_stats()
-    # The video and the last frame each came through the API host's 302 and then the CDN.
-    assert after["redirects_total"] - before["redirects_total"] == 2
-    assert after["cdn_requests_total"] - before["cdn_requests_total"] == 2
 
 
 # -- settings: loopback results only with DEBUG on ----------------------------------------
