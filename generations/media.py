@@ -13,13 +13,18 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin
 
 import av
 import requests
 from PIL import Image
 
+from generations import urlguard
+
 CHUNK = 256 * 1024
+# A result link may move once or twice (an API host redirecting to its CDN); more is a loop.
+MAX_REDIRECTS = 3
+REDIRECTS = {301, 302, 303, 307, 308}
 
 
 class FetchError(Exception):
@@ -43,72 +48,86 @@ class VideoInfo:
     codec: str
 
 
-def host_allowed(url: str, allowed_suffixes: list[str]) -> bool:
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme not in {"http", "https"} or not host:
-        return False
-    for suffix in allowed_suffixes:
-        suffix = suffix.lower().lstrip(".")
-        if suffix and (host == suffix or host.endswith("." + suffix)):
-            return True
-    return False
-
-
 def download(
     url: str,
     *,
-    allowed_hosts: list[str],
+    policy: urlguard.UrlPolicy,
     max_bytes: int,
     deadline_seconds: float,
     timeout: tuple[float, float] = (3.05, 30.0),
     suffix: str = "",
+    max_redirects: int = MAX_REDIRECTS,
+    resolve: urlguard.Resolver = urlguard.system_resolver,
 ) -> tuple[Path, int, str]:
     """Stream ``url`` to a temporary file. Returns (path, size, sha256).
 
-    Memory stays bounded (fixed-size chunks); the cap is checked against Content-Length and
-    while counting; the deadline is wall clock, because requests' read timeout is per gap.
-    Redirects are not followed: a result that moves elsewhere is not trusted.
+    Every hop, the first URL and each redirect target alike, passes the URL guard and is
+    fetched over a connection pinned to the address the guard checked; redirects are
+    followed here, a few at most, never by requests. Memory stays bounded (fixed-size
+    chunks); the cap is checked against Content-Length and while counting; the deadline is
+    wall clock, because requests' read timeout is per gap.
     """
-    if not host_allowed(url, allowed_hosts):
-        raise FetchError(
-            "the provider returned a result from an unexpected location", permanent=True
-        )
     started = time.monotonic()
-    try:
-        response = requests.get(url, stream=True, timeout=timeout, allow_redirects=False)
-    except requests.RequestException as exc:
-        raise FetchError(f"download failed: {type(exc).__name__}") from None
-    with response:
-        if response.status_code in {401, 403, 404, 410}:
-            raise FetchError("the result link expired before it could be saved", permanent=True)
-        if response.status_code != 200:
-            raise FetchError(f"download failed with HTTP {response.status_code}")
-        declared = int(response.headers.get("Content-Length") or 0)
-        if declared > max_bytes:
-            raise FetchError("the result file is larger than the allowed size", permanent=True)
-        digest = hashlib.sha256()
-        size = 0
-        handle = tempfile.NamedTemporaryFile(suffix=suffix, delete=False)  # noqa: SIM115
-        path = Path(handle.name)
+    for _hop in range(max_redirects + 1):
         try:
-            with handle:
-                for chunk in response.iter_content(CHUNK):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise FetchError(
-                            "the result file is larger than the allowed size", permanent=True
-                        )
-                    if time.monotonic() - started > deadline_seconds:
-                        raise FetchError("the download took too long")
-                    digest.update(chunk)
-                    handle.write(chunk)
+            checked = urlguard.check_url(url, policy, resolve=resolve)
+        except urlguard.UrlRefused as exc:
+            raise FetchError(
+                f"the provider returned a result from an unexpected location: {exc.reason}",
+                permanent=True,
+            ) from None
+        except urlguard.UrlUnresolved as exc:
+            raise FetchError(f"download failed: {exc}") from None
+        try:
+            with urlguard.open_pinned(checked, timeout=timeout) as response:
+                if response.status_code in REDIRECTS:
+                    url = _redirect_target(url, response)
+                    continue
+                return _save_body(response, max_bytes, started + deadline_seconds, suffix)
         except requests.RequestException as exc:
-            path.unlink(missing_ok=True)
-            raise FetchError(f"download broke off: {type(exc).__name__}") from None
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
+            raise FetchError(f"download failed: {type(exc).__name__}") from None
+    raise FetchError("the result link redirected too many times", permanent=True)
+
+
+def _redirect_target(url: str, response: requests.Response) -> str:
+    location = response.headers.get("Location", "")
+    if not location:
+        raise FetchError("the result link redirected nowhere", permanent=True)
+    return urljoin(url, location)  # relative to the hop that sent it, then guarded again
+
+
+def _save_body(
+    response: requests.Response, max_bytes: int, deadline: float, suffix: str
+) -> tuple[Path, int, str]:
+    if response.status_code in {401, 403, 404, 410}:
+        raise FetchError("the result link expired before it could be saved", permanent=True)
+    if response.status_code != 200:
+        raise FetchError(f"download failed with HTTP {response.status_code}")
+    declared = int(response.headers.get("Content-Length") or 0)
+    if declared > max_bytes:
+        raise FetchError("the result file is larger than the allowed size", permanent=True)
+    digest = hashlib.sha256()
+    size = 0
+    handle = tempfile.NamedTemporaryFile(suffix=suffix, delete=False)  # noqa: SIM115
+    path = Path(handle.name)
+    try:
+        with handle:
+            for chunk in response.iter_content(CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise FetchError(
+                        "the result file is larger than the allowed size", permanent=True
+                    )
+                if time.monotonic() > deadline:
+                    raise FetchError("the download took too long")
+                digest.update(chunk)
+                handle.write(chunk)
+    except requests.RequestException as exc:
+        path.unlink(missing_ok=True)
+        raise FetchError(f"download broke off: {type(exc).__name__}") from None
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     if declared and size != declared:
         path.unlink(missing_ok=True)
         raise FetchError("the download was incomplete")

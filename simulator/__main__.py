@@ -16,6 +16,8 @@ def main() -> None:
     args = parser.parse_args()
     server = make_server(args.host, args.port, config)
     print(f"simulator listening on http://{args.host}:{server.server_port}", flush=True)
+    if server.state.cdn_url:
+        print(f"simulator serving results from {server.state.cdn_url}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -18,6 +18,10 @@ class Config:
     result_ttl: float = 86400.0
     data_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="seedsim-")))
     public_url: str = ""
+    # Results are served from this host name on a second port, as the provider serves them
+    # from object storage on another host than its API (docs/provider.md); empty: from the
+    # API host itself.
+    cdn_host: str = "localhost"
     error_style: str = "openai"
     faults: dict[str, float] = field(default_factory=dict)
     log: bool = False
@@ -35,6 +39,7 @@ class Config:
             speed=float(env.get("SIMULATOR_SPEED", "1") or 1),
             result_ttl=float(env.get("SIMULATOR_RESULT_TTL", "86400") or 86400),
             public_url=env.get("SIMULATOR_PUBLIC_URL", ""),
+            cdn_host=env.get("SIMULATOR_CDN_HOST", "localhost"),
             error_style=env.get("SIMULATOR_ERROR_STYLE", "openai"),
             faults=json.loads(env.get("SIMULATOR_FAULTS") or "{}"),
             log=env.get("SIMULATOR_LOG") == "1",

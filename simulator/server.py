@@ -7,6 +7,7 @@ import json
 import random
 import secrets
 import shutil
+import socket
 import string
 import sys
 import threading
@@ -44,6 +45,7 @@ class Task:
     rendered_at: float = 0.0
     outcome: str = "ok"  # ok | fail | moderate
     expire_early: bool = False
+    redirect: bool = False  # the result link is on the API host, which 302s to the CDN
 
 
 class State:
@@ -57,6 +59,7 @@ class State:
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="render")
         self.stock_lock = threading.Lock()
         self.stock: dict[tuple[object, ...], tuple[Path, Path | None]] = {}
+        self.cdn_url = ""  # set by the server once the CDN listens
         self.reset_stats()
 
     def stock_clip(self, spec: Spec) -> tuple[Path, Path | None]:
@@ -81,6 +84,8 @@ class State:
             "polls_by_task": {},
             "downloads_total": 0,
             "connections_total": 0,
+            "cdn_requests_total": 0,
+            "redirects_total": 0,
         }
 
     def roll(self, name: str) -> bool:
@@ -125,7 +130,7 @@ class State:
                 "progress": 100,
                 "error": {"code": code, "message": message},
             }
-        base = self.public_url()
+        base = self.public_url() if task.redirect or not self.cdn_url else self.cdn_url
         body.update(
             status="completed",
             progress=100,
@@ -259,6 +264,8 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         if path.startswith("/v1/videos/"):
             return self._poll(path.rsplit("/", 1)[-1])
+        if path.startswith("/files/") and self.state.cdn_url:
+            return self._redirect_to_cdn(path)
         if path.startswith("/files/"):
             return self._file(path)
         if path == "/_sim/stats" and self._loopback_only():
@@ -352,6 +359,7 @@ class Handler(BaseHTTPRequestHandler):
         elif "[[fail]]" in spec.prompt or state.roll("task_fail"):
             task.outcome = "fail"
         task.expire_early = state.roll("result_expire_early")
+        task.redirect = state.roll("result_redirect")
         with state.lock:
             state.tasks[task_id] = task
             state.by_token[task.token] = task
@@ -402,6 +410,14 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, b"<html>502 Bad Gateway</html>")
         self._send(200, state.status(task, time.time()))
 
+    def _redirect_to_cdn(self, path: str) -> None:
+        with self.state.lock:
+            self.state.stats["redirects_total"] += 1
+        self.send_response(302)
+        self.send_header("Location", self.state.cdn_url + path)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def _file(self, path: str) -> None:
         parts = path.strip("/").split("/")
         state = self.state
@@ -439,6 +455,36 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+class CdnHandler(Handler):
+    """The CDN host: result files only, nothing of the API."""
+
+    def setup(self) -> None:
+        BaseHTTPRequestHandler.setup(self)  # API connections are counted apart
+
+    def do_GET(self) -> None:  # noqa: N802
+        with self.state.lock:
+            self.state.stats["cdn_requests_total"] += 1
+        path = self.path.split("?")[0]
+        if path.startswith("/files/"):
+            return self._file(path)
+        return self._error(404, "not_found", "no such file")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._error(404, "not_found", "no such endpoint")
+
+
+class CdnServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, host: str, state: State) -> None:
+        # Listen where a client resolving ``host`` will connect first (127.0.0.1 or ::1).
+        family, _, _, _, address = socket.getaddrinfo(host, 0, type=socket.SOCK_STREAM)[0]
+        self.address_family = family
+        super().__init__(address, CdnHandler)
+        self.state = state
+
+
 class SimulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -448,6 +494,22 @@ class SimulatorServer(ThreadingHTTPServer):
         self.state = State(config)
         if not config.public_url:
             config.public_url = f"http://{address[0]}:{self.server_port}"
+        self.cdn: CdnServer | None = None
+        if config.cdn_host:
+            self.cdn = CdnServer(config.cdn_host, self.state)
+            host = f"[{config.cdn_host}]" if ":" in config.cdn_host else config.cdn_host
+            self.state.cdn_url = f"http://{host}:{self.cdn.server_port}"
+            threading.Thread(target=self.cdn.serve_forever, daemon=True).start()
+
+    def shutdown(self) -> None:
+        if self.cdn is not None:
+            self.cdn.shutdown()
+        super().shutdown()
+
+    def server_close(self) -> None:
+        if self.cdn is not None:
+            self.cdn.server_close()
+        super().server_close()
 
 
 def make_server(host: str, port: int, config: Config) -> SimulatorServer:

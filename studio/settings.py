@@ -253,11 +253,17 @@ SEEDANCE_POLL_MAX_SECONDS = env_float("SEEDANCE_POLL_MAX_SECONDS", 120.0)
 SEEDANCE_MAX_SUBMIT_ATTEMPTS = env_int("SEEDANCE_MAX_SUBMIT_ATTEMPTS", 5)
 SEEDANCE_RESULT_MAX_BYTES = env_int("SEEDANCE_RESULT_MAX_BYTES", 500 * 1024 * 1024)
 SEEDANCE_DOWNLOAD_SECONDS = env_float("SEEDANCE_DOWNLOAD_SECONDS", 300.0)
-# Result files are fetched only from these host suffixes (SSRF guard). By default the
-# upstream host itself plus the object-storage domains ByteDance serves results from.
+# Result files are fetched only over https from these host suffixes, and only from public
+# addresses (generations/urlguard.py). By default the upstream host itself plus the
+# object-storage domains ByteDance serves results from.
+# Loopback results over plain http on any port are the local simulator's (DEBUG and tests
+# only; the test worker runs with DEBUG off and turns it on explicitly). The simulator
+# serves results from "localhost" while its API is on 127.0.0.1, like a CDN host.
+SEEDANCE_RESULT_ALLOW_LOOPBACK = env_bool("SEEDANCE_RESULT_ALLOW_LOOPBACK", DEBUG or TESTING)
 SEEDANCE_RESULT_HOSTS = env_list(
     "SEEDANCE_RESULT_HOSTS",
-    [urlsplit(SEEDANCE_BASE_URL).hostname or "", "volces.com", "byteplus.com", "bytepluses.com"],
+    [urlsplit(SEEDANCE_BASE_URL).hostname or "", "volces.com", "byteplus.com", "bytepluses.com"]
+    + (["localhost"] if SEEDANCE_RESULT_ALLOW_LOOPBACK else []),
 )
 
 LOGGING = {

@@ -98,7 +98,7 @@ def stack(
     overrides = override_settings(
         SEEDANCE_BASE_URL=simulator_url,
         SEEDANCE_API_KEY=support.SIM_KEY,
-        SEEDANCE_RESULT_HOSTS=["127.0.0.1"],
+        SEEDANCE_RESULT_HOSTS=["127.0.0.1", "localhost"],
         STUDIO_PUBLIC_URL=live_server.url,
         REDIS_URL=redis_url,
         MEDIA_ROOT=media_root,

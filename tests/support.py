@@ -127,6 +127,9 @@ def worker_env(*, database_url: str, redis_url: str, seedance_url: str, media_ro
         "SEEDANCE_POLL_MIN_SECONDS": "0.3",
         "SEEDANCE_POLL_MAX_SECONDS": "1",
         "SEEDANCE_SWEEP_SECONDS": "2",
+        # Results come from the simulator on loopback over http (a local stand-in for the
+        # provider's CDN); production refuses both.
+        "SEEDANCE_RESULT_ALLOW_LOOPBACK": "1",
     }
 
 

@@ -46,6 +46,7 @@ FAULTS = {
     "task_moderate": 0.04,
     "result_expire_early": 0.03,
     "result_truncate": 0.10,
+    "result_redirect": 0.5,
 }
 
 

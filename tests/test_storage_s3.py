@@ -115,7 +115,7 @@ def test_an_image_generation_runs_entirely_on_s3(
     from studio.celery import app
 
     settings.SEEDANCE_BASE_URL = simulator_url
-    settings.SEEDANCE_RESULT_HOSTS = ["127.0.0.1"]
+    settings.SEEDANCE_RESULT_HOSTS = ["127.0.0.1", "localhost"]
     # A private broker, so only this S3-configured worker takes the task.
     redis_proc, redis_url = support.start_redis(proc_logs)
     previous_broker = app.conf.broker_url

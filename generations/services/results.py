@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from generations import errors, media
+from generations import errors, media, urlguard
 from generations.models import Event, Generation, Status
 from generations.references import delete_files
 from generations.seedance import SeedanceError, TaskStatus
@@ -157,7 +157,10 @@ def _save(generation: Generation) -> Next | None:
         _fail(pk, (Status.SAVING,), errors.save_failed("the download kept failing"))
         return None
     fetch = {
-        "allowed_hosts": settings.SEEDANCE_RESULT_HOSTS,
+        "policy": urlguard.UrlPolicy(
+            tuple(settings.SEEDANCE_RESULT_HOSTS),
+            allow_loopback=settings.SEEDANCE_RESULT_ALLOW_LOOPBACK,
+        ),
         "max_bytes": settings.SEEDANCE_RESULT_MAX_BYTES,
         "deadline_seconds": settings.SEEDANCE_DOWNLOAD_SECONDS,
     }
