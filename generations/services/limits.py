@@ -45,16 +45,18 @@ def check_limits(*, user: Any, cost: Decimal, now: datetime, count: int = 1) -> 
             .order_by("created_at")
             .values_list("created_at", flat=True)
         )
+        if count > per_minute:
+            raise LimitExceeded(
+                f"You can start at most {per_minute} videos per minute, fewer than these {count}."
+            )
         if len(recent) + count > per_minute:
-            # When the oldest start that must age out to make room leaves the window.
-            blocking = recent[min(len(recent) - 1, len(recent) + count - per_minute - 1)]
+            # Room is made when this many of the recent starts have left the minute.
+            blocking = recent[len(recent) + count - per_minute - 1]
             seconds = max(1, int((blocking + timedelta(minutes=1) - now).total_seconds()) + 1)
             what = f"these {count}" if count > 1 else "this one"
             raise LimitExceeded(
                 f"You can start at most {per_minute} videos per minute; {what} would pass "
                 f"it. Try again in {seconds} s."
-                if recent
-                else f"You can start at most {per_minute} videos per minute, fewer than {count}."
             )
     day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     month_start = day_start.replace(day=1)
