@@ -217,11 +217,13 @@ def generation_submit(pk: Any) -> Next | None:
             # Ended while the call was in flight (a cancel, or the sweeper giving up on the
             # call): the provider has the task and bills it, so the studio keeps the clip.
             moved = Generation.objects.filter(
-                pk=pk, status__in=TERMINAL, error_code__in=ENDED_WHILE_SENDING
+                pk=pk,
+                status__in=TERMINAL,
+                error_code__in=ENDED_WHILE_SENDING,
+                upstream_task_id="",
             ).update(**running, finished_at=None, error_code="", error_message="", charged="")
             message = (
-                "The provider accepted it before it could be stopped and may bill it, so "
-                "the studio keeps the clip"
+                "The provider accepted it after all and may bill it, so the studio keeps the clip"
             )
         if not moved:
             return None  # deleted meanwhile; the log line above names the task

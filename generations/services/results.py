@@ -55,10 +55,12 @@ def generation_refresh(pk: Any) -> Next | None:
     if Generation.objects.filter(
         pk=pk, status=Status.RUNNING, next_poll_at__lte=now + CLAIM_TOLERANCE
     ).update(next_poll_at=now + POLL_LEASE, poll_count=F("poll_count") + 1):
-        next_step = _poll(Generation.objects.only(*POLL_FIELDS).get(pk=pk))
+        generation = Generation.objects.only(*POLL_FIELDS, "deadline_at").get(pk=pk)
+        next_step = _poll(generation)
         # Past the deadline this poll was the last look: a clip it saw finish goes on to
         # be saved; one still running there is ended with what really happened.
-        return None if stopping.fail_if_expired(pk) else next_step
+        expired = generation.deadline_at is not None and generation.deadline_at < now
+        return None if expired and stopping.fail_if_expired(pk) else next_step
     if Generation.objects.filter(
         pk=pk, status=Status.SAVING, next_poll_at__lte=now + CLAIM_TOLERANCE
     ).update(next_poll_at=now + SAVE_LEASE, save_attempts=F("save_attempts") + 1):
