@@ -148,13 +148,13 @@ def from_task_failure(code: str, message: str) -> Reason:
 
 
 def timed_out(minutes: float, *, was_sent: bool) -> Reason:
-    """A generation that never got going before its deadline (``was_sent``: a create call
-    was tried, refused as busy each time)."""
+    """A generation that never got going before its deadline (``was_sent``: create calls
+    were tried and none went through)."""
     if was_sent:
         return Reason(
             "timed_out",
-            f"Could not be sent within {minutes:g} minutes: the provider stayed busy. It "
-            "was not resent. You may have been charged.",
+            f"Could not be sent within {minutes:g} minutes: the provider stayed busy or out "
+            "of reach. It was not sent again. You may have been charged.",
             "maybe",
         )
     return Reason(

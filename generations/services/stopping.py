@@ -37,7 +37,7 @@ def generation_cancel(*, generation: Generation) -> bool:
             {"status": Status.QUEUED},
             "maybe",
             "",
-            "Cancelled before it was sent again; an earlier try was refused as busy. You may "
+            "Cancelled before it was sent again; an earlier try did not go through. You may "
             "have been charged.",
         ),
         (
