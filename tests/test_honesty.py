@@ -172,9 +172,12 @@ def test_cancel_while_the_create_call_is_out_says_maybe_and_keeps_the_clip(sim, 
     sim.faults(create_slow=1.0, slow_seconds=2)
     generation = make(user)
     outcome = {}
-    worker = threading.Thread(
-        target=lambda: outcome.update(next=services.generation_submit(generation.pk))
-    )
+
+    def submit() -> None:
+        outcome["next"] = services.generation_submit(generation.pk)
+        connection.close()  # this thread's own connection
+
+    worker = threading.Thread(target=submit)
     worker.start()
     deadline = timezone.now() + timedelta(seconds=20)
     while sim.stats()["accepted_by_prompt"].get(generation.prompt) != 1:
