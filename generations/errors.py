@@ -1,5 +1,12 @@
 """Upstream failures in words a marketer understands: what happened, what to change, and
-whether it cost money. Raw provider JSON never reaches a page."""
+whether it cost money. Raw provider JSON never reaches a page.
+
+A reason may say "You were not charged" (``charged="no"``) only when the paid create call
+was certainly never sent. The reasons here describe what the provider said; whether a
+request was sent is known only from the row, so ``services.lifecycle`` writes a "no" only
+with a compare-and-set on a row that never reached ``submitting`` and turns every other
+"no" into "maybe" with ``as_sent``.
+"""
 
 from __future__ import annotations
 
@@ -66,13 +73,27 @@ _BY_STATUS = {
 }
 
 
+NOT_CHARGED = "You were not charged."
+MAYBE_CHARGED = "You may have been charged."
+
+
 def _with_charge(message: str, charged: str) -> str:
     tail = {
-        "no": "You were not charged.",
-        "maybe": "You may have been charged.",
+        "no": NOT_CHARGED,
+        "maybe": MAYBE_CHARGED,
         "yes": "The provider may bill for this attempt.",
     }[charged]
     return f"{message} {tail}"
+
+
+def as_sent(reason: Reason) -> Reason:
+    """The same reason for a generation whose create call may have reached the provider:
+    a "not charged" claim becomes "may have been charged" (a refusal of a sent request is
+    not billed as far as anyone reports, but nobody can promise it)."""
+    if reason.charged != "no":
+        return reason
+    text = reason.message.replace(NOT_CHARGED, "").strip()
+    return Reason(reason.code, f"{text} {MAYBE_CHARGED}", "maybe")
 
 
 def from_upstream_error(error: SeedanceError) -> Reason:
@@ -127,17 +148,42 @@ def from_task_failure(code: str, message: str) -> Reason:
 
 
 def timed_out(minutes: float, *, was_sent: bool) -> Reason:
+    """A generation that never got going before its deadline (``was_sent``: create calls
+    were tried and none went through)."""
     if was_sent:
         return Reason(
             "timed_out",
-            f"Timed out after {minutes:g} minutes: the provider never finished. It was not "
-            "resent. You may have been charged.",
+            f"Could not be sent within {minutes:g} minutes: the provider stayed busy or out "
+            "of reach. It was not sent again. You may have been charged.",
             "maybe",
         )
     return Reason(
         "timed_out",
         f"Could not be sent within {minutes:g} minutes. You were not charged.",
         "no",
+    )
+
+
+def still_running(minutes: float, upstream_status: str) -> Reason:
+    """The deadline passed and the last poll, made after it, did not see the clip finish."""
+    seen = f" (its last status there: {upstream_status})" if upstream_status else ""
+    return Reason(
+        "timed_out",
+        f"Still not finished at the provider after {minutes:g} minutes{seen}, so the "
+        "studio stopped waiting. It was not resent. You may have been charged; press Try "
+        "again for a new attempt.",
+        "maybe",
+    )
+
+
+def stuck(*, sent: bool) -> Reason:
+    """An operator ended a generation that made no progress."""
+    return Reason(
+        "stuck",
+        _with_charge(
+            "An operator stopped this generation because it was stuck.", "maybe" if sent else "no"
+        ),
+        "maybe" if sent else "no",
     )
 
 

@@ -432,6 +432,11 @@ class Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.stats["downloads_total"] += 1
         content_type = "video/mp4" if target.suffix == ".mp4" else "image/png"
+        if target.suffix == ".mp4" and state.roll("result_corrupt"):
+            # A CDN serving a damaged copy: the MP4 header survives, the media data does not.
+            data = data[:64] + bytes(len(data) - 64)
+        # A proxy or CDN announcing more bytes than it sends, then closing.
+        overstated = 1000 if state.roll("result_bad_length") else 0
         start, end = 0, len(data) - 1
         status = 200
         header = self.headers.get("Range", "")
@@ -442,7 +447,7 @@ class Handler(BaseHTTPRequestHandler):
                 status = 206
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(end - start + 1))
+        self.send_header("Content-Length", str(end - start + 1 + overstated))
         self.send_header("Accept-Ranges", "bytes")
         if status == 206:
             self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
@@ -453,6 +458,8 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.wfile.write(body)
+        if overstated:
+            self.close_connection = True
 
 
 class CdnHandler(Handler):

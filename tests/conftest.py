@@ -13,6 +13,7 @@ from django.test.utils import override_settings
 from tests import support
 from tests.browser import browser  # noqa: F401 - a fixture, registered by import
 from tests.factories import UserFactory
+from tests.inprocess import sim  # noqa: F401 - a fixture, registered by import
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
@@ -44,10 +45,11 @@ def local_media(settings, tmp_path) -> Path:
 @pytest.fixture
 def no_broker(monkeypatch) -> list:
     """Record what would be published instead of publishing it."""
-    from generations.services import lifecycle
+    from generations.services import lifecycle, stopping
 
     published: list = []
     monkeypatch.setattr(lifecycle, "_enqueue", lambda pk, action, delay: published.append(pk))
+    monkeypatch.setattr(stopping, "_enqueue", lambda pk, action: published.append(pk))
     return published
 
 

@@ -2,7 +2,9 @@
 while the Celery worker is SIGKILLed and Redis is restarted with its data gone.
 
 It must end with every generation terminal, zero duplicate create calls, every success
-backed by a playable stored file and every failure carrying a human reason.
+backed by a playable stored file, every failure carrying a human reason, no stored file
+that no row names, nothing left in the worker's temporary directory, and no "not charged"
+claim on a generation whose create call was sent.
 ``make test`` runs a small version; ``make faults`` runs 100+ (FAULT_GENERATIONS).
 """
 
@@ -21,7 +23,7 @@ import requests
 from django.test.utils import override_settings
 
 from generations import services
-from generations.models import Generation, Status
+from generations.models import Generation, Reference, Status
 from tests import support
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults, pytest.mark.django_db(transaction=True)]
@@ -47,6 +49,8 @@ FAULTS = {
     "result_expire_early": 0.03,
     "result_truncate": 0.10,
     "result_redirect": 0.5,
+    "result_bad_length": 0.05,
+    "result_corrupt": 0.03,
 }
 
 
@@ -75,6 +79,8 @@ def test_no_job_lost_none_paid_twice(django_db_setup, django_db_blocker, user, p
         proc_logs, SIMULATOR_FAULTS=json.dumps(FAULTS), SIMULATOR_SPEED="120"
     )
     media_root = tmp_path / "media"
+    worker_tmp = tmp_path / "worker-tmp"
+    worker_tmp.mkdir()
     env = support.worker_env(
         database_url=support.database_url_for_current_test_db(),
         redis_url=redis_url,
@@ -86,6 +92,7 @@ def test_no_job_lost_none_paid_twice(django_db_setup, django_db_blocker, user, p
         SEEDANCE_SWEEP_SECONDS="1",
         SEEDANCE_DOWNLOAD_SECONDS="20",
         SEEDANCE_DEADLINE_MINUTES="4",
+        TMPDIR=str(worker_tmp),
     )
     previous_broker = app.conf.broker_url
     support.point_celery_at(app, redis_url)
@@ -162,13 +169,37 @@ def test_no_job_lost_none_paid_twice(django_db_setup, django_db_blocker, user, p
         accepted_dupes = sum(max(0, n - 1) for n in stats["accepted_by_prompt"].values())
         playable = [g for g in succeeded if _playable(str(media_root / g.video.name))]
         reasons = [g for g in failed if g.error_message.strip()]
+        named = {name for g in rows for name in (g.video.name, g.poster.name, g.last_frame.name)}
+        named |= set(Reference.objects.filter(generation__in=rows).values_list("file", flat=True))
+        orphans = [
+            path
+            for path in media_root.rglob("*")
+            if path.is_file() and str(path.relative_to(media_root)) not in named
+        ]
+        # multiprocessing's own pymp-* folders belong to the worker pool (a SIGKILLed pool
+        # cannot remove them); every other file there would be ours.
+        left_in_temp = [
+            path
+            for path in worker_tmp.rglob("*")
+            if not path.is_dir() and not path.relative_to(worker_tmp).parts[0].startswith("pymp-")
+        ]
+        sent = [g for g in rows if g.submit_attempts > 0]
+        false_promises = [
+            g
+            for g in sent
+            if g.charged == "no"
+            or "not charged" in g.error_message
+            or any("not charged" in e.message for e in g.events.all())
+        ]
         print(
             f"\nfault suite: generations={len(rows)} terminal={len(terminal)} "
             f"succeeded={len(succeeded)} failed={len(failed)} "
             f"playable={len(playable)}/{len(succeeded)} failures_with_reason="
             f"{len(reasons)}/{len(failed)} create_requests={stats['creates_total']} "
             f"accepted={stats['accepted_total']} duplicate_accepted_creates={accepted_dupes} "
-            f"worker_sigkills={kills} redis_restarts={redis_restarts}\n"
+            f"worker_sigkills={kills} redis_restarts={redis_restarts} "
+            f"orphaned_files={len(orphans)} left_in_temp={len(left_in_temp)} "
+            f"not_charged_after_send={len(false_promises)}\n"
             f"failure reasons: {dict(Counter(g.error_code for g in failed))}"
         )
         assert len(terminal) == len(rows), [
@@ -177,6 +208,9 @@ def test_no_job_lost_none_paid_twice(django_db_setup, django_db_blocker, user, p
         assert accepted_dupes == 0
         assert len(playable) == len(succeeded)
         assert len(reasons) == len(failed)
+        assert orphans == []
+        assert left_in_temp == []
+        assert false_promises == []
         assert succeeded, "with these rates most generations should succeed"
         assert kills >= 2 and redis_restarts == 1
     finally:

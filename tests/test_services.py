@@ -11,7 +11,7 @@ from django.utils import timezone
 from generations import services
 from generations.models import Event, Generation, Status
 from generations.seedance import SeedanceError, TaskStatus
-from generations.services import lifecycle
+from generations.services import lifecycle, stopping
 
 DATA = {
     "mode": "text",
@@ -141,7 +141,9 @@ def test_a_refused_request_fails_with_a_human_reason(queued, fake):
     queued.refresh_from_db()
     assert queued.status == Status.FAILED
     assert "content filter flagged the prompt" in queued.error_message
-    assert "not charged" in queued.error_message
+    # It was sent: only a request that never left may promise "not charged".
+    assert "may have been charged" in queued.error_message
+    assert "not charged" not in queued.error_message
     assert "{" not in queued.error_message
 
 
@@ -216,7 +218,7 @@ def test_cancel_while_running_stops_polling(queued, fake):
 
 def test_sweeper_republishes_overdue_actions(queued, monkeypatch):
     published = []
-    monkeypatch.setattr(lifecycle, "_enqueue", lambda pk, action, delay: published.append(action))
+    monkeypatch.setattr(stopping, "_enqueue", lambda pk, action: published.append(action))
     Generation.objects.filter(pk=queued.pk).update(
         next_poll_at=timezone.now() - timedelta(minutes=5)
     )
@@ -236,13 +238,26 @@ def test_sweeper_fails_a_submission_whose_worker_died(queued, fake):
     assert fake.creates == 0
 
 
-def test_sweeper_ends_generations_past_their_deadline(queued, fake):
-    _running(queued, fake)
+def test_sweeper_ends_unsent_generations_past_their_deadline(queued, fake):
     Generation.objects.filter(pk=queued.pk).update(deadline_at=timezone.now())
     assert services.generation_sweep()["timed_out"] == 1
     queued.refresh_from_db()
     assert queued.status == Status.FAILED
-    assert queued.error_message.startswith("Timed out after")
+    assert queued.error_message == "Could not be sent within 60 minutes. You were not charged."
+    assert queued.charged == "no"
+    assert fake.creates == 0
+
+
+def test_a_running_generation_past_its_deadline_ends_at_its_next_poll(queued, fake):
+    _running(queued, fake)
+    Generation.objects.filter(pk=queued.pk).update(deadline_at=timezone.now())
+    assert services.generation_sweep()["timed_out"] == 0  # not without a last look
+    fake.task = TaskStatus("task_abc", "running", "in_progress", progress=50)
+    assert services.generation_refresh(queued.pk) is None
+    assert fake.polls == 1
+    queued.refresh_from_db()
+    assert queued.status == Status.FAILED
+    assert queued.error_message.startswith("Still not finished at the provider after 60 min")
 
 
 def test_try_again_is_a_new_generation(queued, fake, monkeypatch):

@@ -298,6 +298,14 @@ def test_result_faults(tmp_path):
     with running(tmp_path, faults={"result_expire_early": 1.0}) as sim:
         task = finish(sim, create(sim, extra_body={"generate_audio": False}).json()["id"])
         assert requests.get(task["video_url"], timeout=10).status_code == 404
+    with running(tmp_path, faults={"result_bad_length": 1.0}) as sim:
+        task = finish(sim, create(sim, extra_body={"generate_audio": False}).json()["id"])
+        with pytest.raises(requests.exceptions.ChunkedEncodingError):
+            requests.get(task["video_url"], timeout=10).content  # noqa: B018
+    with running(tmp_path, faults={"result_corrupt": 1.0}) as sim:
+        task = finish(sim, create(sim, extra_body={"generate_audio": False}).json()["id"])
+        video = requests.get(task["video_url"], timeout=10).content
+        assert video[4:8] == b"ftyp" and not video[64:].strip(b"\0")
 
 
 def test_faults_can_be_switched_at_runtime(sim):

@@ -11,13 +11,25 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from generations import tiers
 from generations.formfields import PendingReference
-from generations.models import SHARED_FOREVER, UNFINISHED, Generation, ShareLink
+from generations.models import (
+    OPTION_FIELDS,
+    SHARED_FOREVER,
+    UNFINISHED,
+    Generation,
+    Reference,
+    ShareLink,
+)
 from generations.references import delete_files
-from generations.services import lifecycle
-from generations.services.lifecycle import generation_create
+from generations.services import limits, stopping
+from generations.services.lifecycle import estimate, generation_create
 
 FORMATS = ("9:16", "1:1", "16:9")
+
+
+class TierUnavailable(Exception):
+    """The clip's tier is switched off now (a sentence for the user)."""
 
 
 def generation_star(*, generation: Generation, starred: bool) -> None:
@@ -27,14 +39,21 @@ def generation_star(*, generation: Generation, starred: bool) -> None:
 def generation_delete(*, generation: Generation) -> None:
     """Delete a generation and every file it owns, once the rows are gone.
 
-    A running one is cancelled first, so no worker writes a result for a deleted row.
+    An unfinished one is cancelled first, so nothing is polled or sent for a deleted row.
+    A result being saved meanwhile leaves nothing behind either way: the row is locked
+    (a write, so SQLite locks too) before its file names are read, so a saver that recorded
+    its files first is seen here, and one that tries after finds the row gone and deletes
+    what it wrote (``results``).
     """
     if generation.status in UNFINISHED:
-        lifecycle.generation_cancel(generation=generation)
-    names = [f.name for f in (generation.video, generation.poster, generation.last_frame) if f]
-    names += [ref.file.name for ref in generation.references.all() if ref.file]
+        stopping.generation_cancel(generation=generation)
     with transaction.atomic():
-        generation.delete()
+        if not Generation.objects.filter(pk=generation.pk).update(updated_at=timezone.now()):
+            return
+        fresh = Generation.objects.prefetch_related("references").get(pk=generation.pk)
+        names = [f.name for f in (fresh.video, fresh.poster, fresh.last_frame) if f]
+        names += [ref.file.name for ref in fresh.references.all() if ref.file]
+        fresh.delete()
         transaction.on_commit(lambda: delete_files(names))
 
 
@@ -57,26 +76,61 @@ def generation_all_formats(
     deleting one never breaks another.
     """
     group = uuid.uuid4()
-    made = []
-    for ratio in FORMATS:
-        copies = [
-            PendingReference(
-                p.role,
-                p.position,
-                checked=p.checked,
-                source=p.source,
-                source_field=p.source_field,
-                copy_of=p.copy_of,
-                original_name=p.original_name,
+    briefs = [{**data, "aspect_ratio": ratio, "group": group} for ratio in FORMATS]
+    made: list[Generation] = []
+    stored: list[str] = []
+    try:
+        # One transaction for the set, and the limits checked once for all of it under the
+        # user's lock: either all three fit and are created, or none is.
+        with transaction.atomic():
+            limits.lock_user(user)
+            limits.check_limits(
+                user=user,
+                cost=sum(estimate(data=brief, references=references) for brief in briefs),
+                now=timezone.now(),
+                count=len(briefs),
             )
-            for p in references
-        ]
-        made.append(
-            generation_create(
-                user=user, data={**data, "aspect_ratio": ratio, "group": group}, references=copies
-            )
-        )
+            for brief in briefs:
+                copies = [
+                    PendingReference(
+                        p.role,
+                        p.position,
+                        checked=p.checked,
+                        source=p.source,
+                        source_field=p.source_field,
+                        copy_of=p.copy_of,
+                        original_name=p.original_name,
+                    )
+                    for p in references
+                ]
+                generation = generation_create(user=user, data=brief, references=copies)
+                made.append(generation)
+                stored += Reference.objects.filter(generation=generation).values_list(
+                    "file", flat=True
+                )
+    except BaseException:
+        delete_files(stored)  # the rows were rolled back; their files go too
+        raise
     return made
+
+
+def generation_rerun(*, generation: Generation, same_seed: bool = True) -> Generation:
+    """ "Try again" / "Run again": always a new generation, so a new paid call is explicit.
+    A tier switched off since (4K without ``SEEDANCE_ENABLE_4K``) is refused, as the form
+    refuses it."""
+    tier = tiers.TIERS_BY_MODEL.get(generation.model)
+    if tier is None or not tier.enabled:
+        name = tier.label if tier else generation.model
+        raise TierUnavailable(
+            f"{name} is not available on this studio now, so this clip cannot be run again "
+            "as it was. Use Edit and run to pick another tier."
+        )
+    data = {field: getattr(generation, field) for field in ("mode", "prompt", *OPTION_FIELDS)}
+    data["seed"] = generation.seed if same_seed else None
+    copies = [
+        PendingReference(ref.role, ref.position, copy_of=ref) for ref in generation.references.all()
+    ]
+    return generation_create(user=generation.user, data=data, references=copies)
 
 
 def share_create(

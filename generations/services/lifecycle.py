@@ -14,7 +14,7 @@ import functools
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,8 +26,7 @@ from django.utils import timezone
 from generations import errors, tiers
 from generations.formfields import PendingReference
 from generations.models import (
-    OPTION_FIELDS,
-    UNFINISHED,
+    TERMINAL,
     Event,
     Generation,
     Mode,
@@ -50,6 +49,13 @@ POLL_LEASE = timedelta(minutes=2)
 SAVE_LEASE = timedelta(minutes=10)
 CLAIM_TOLERANCE = timedelta(milliseconds=250)  # clock jitter between worker and DB
 MAX_SAVE_ATTEMPTS = 5
+# A row that never reached "submitting": no create call was ever sent for it, so it is the
+# only kind that may be told "You were not charged".
+NEVER_SENT = {"status": Status.QUEUED, "submit_attempts": 0}
+# Why a generation ended while its create call was in flight. If the call then returns a
+# task id, the provider has the task and bills it: the submission takes the row back.
+CANCELLED_WHILE_SENDING = "cancelled_while_sending"
+ENDED_WHILE_SENDING = (CANCELLED_WHILE_SENDING, "unknown_outcome")
 
 
 @dataclass(frozen=True)
@@ -96,11 +102,6 @@ def generation_create(
     deleted again, so there is never a row without its files or a file without its row."""
     now = timezone.now()
     references = references or []
-    input_seconds = sum(
-        p.duration
-        for p in references
-        if p.role in {ReferenceRole.VIDEO, ReferenceRole.SOURCE_VIDEO}
-    )
     seed = data.get("seed")
     if seed is None or seed == -1:
         seed = secrets.randbelow(SEED_MAX)
@@ -117,16 +118,7 @@ def generation_create(
         camera_fixed=data.get("camera_fixed", False),
         return_last_frame=data.get("return_last_frame", False),
         group=data.get("group"),
-        estimated_cost=Decimal(
-            str(
-                tiers.estimate_cost(
-                    model=data["model"],
-                    aspect_ratio=data["aspect_ratio"],
-                    duration=data["duration"],
-                    input_video_seconds=input_seconds,
-                )
-            )
-        ),
+        estimated_cost=estimate(data=data, references=references),
         created_at=now,
         updated_at=now,
         next_poll_at=now,
@@ -149,14 +141,23 @@ def generation_create(
     return generation
 
 
-def generation_rerun(*, generation: Generation, same_seed: bool = True) -> Generation:
-    """ "Try again" / "Run again": always a new generation, so a new paid call is explicit."""
-    data = {field: getattr(generation, field) for field in ("mode", "prompt", *OPTION_FIELDS)}
-    data["seed"] = generation.seed if same_seed else None
-    copies = [
-        PendingReference(ref.role, ref.position, copy_of=ref) for ref in generation.references.all()
-    ]
-    return generation_create(user=generation.user, data=data, references=copies)
+def estimate(*, data: dict[str, Any], references: list[PendingReference]) -> Decimal:
+    """The estimated cost of one generation of ``data`` with these references."""
+    input_seconds = sum(
+        p.duration
+        for p in references
+        if p.role in {ReferenceRole.VIDEO, ReferenceRole.SOURCE_VIDEO}
+    )
+    return Decimal(
+        str(
+            tiers.estimate_cost(
+                model=data["model"],
+                aspect_ratio=data["aspect_ratio"],
+                duration=data["duration"],
+                input_video_seconds=input_seconds,
+            )
+        )
+    )
 
 
 def _enqueue(pk: Any, action: str, delay: float) -> None:
@@ -197,23 +198,36 @@ def generation_submit(pk: Any) -> Next | None:
         task_id = get_client().create_task(request)
     except SeedanceError as exc:
         return _after_submit_error(generation, exc)
+    # Logged before anything else can fail: if the write below never happens (the database
+    # is down, the worker dies), this line is how an operator finds the paid task.
+    log.info("generation=%s task=%s created upstream", pk, task_id)
     now = timezone.now()
     delay = poll_delay(generation, elapsed=0.0)
+    running = {
+        "status": Status.RUNNING,
+        "upstream_task_id": task_id,
+        "submitted_at": now,
+        "next_poll_at": now + timedelta(seconds=delay),
+        "updated_at": now,
+    }
     with transaction.atomic():
-        moved = Generation.objects.filter(pk=pk, status=Status.SUBMITTING).update(
-            status=Status.RUNNING,
-            upstream_task_id=task_id,
-            submitted_at=now,
-            next_poll_at=now + timedelta(seconds=delay),
-            updated_at=now,
-        )
+        moved = Generation.objects.filter(pk=pk, status=Status.SUBMITTING).update(**running)
+        message = "Submitted to the provider"
         if not moved:
-            # Cancelled while the call was in flight: keep the id so operators can find it.
-            Generation.objects.filter(pk=pk).update(upstream_task_id=task_id)
-            return None
-        Event.objects.create(
-            generation_id=pk, at=now, status=Status.RUNNING, message="Submitted to the provider"
-        )
+            # Ended while the call was in flight (a cancel, or the sweeper giving up on the
+            # call): the provider has the task and bills it, so the studio keeps the clip.
+            moved = Generation.objects.filter(
+                pk=pk,
+                status__in=TERMINAL,
+                error_code__in=ENDED_WHILE_SENDING,
+                upstream_task_id="",
+            ).update(**running, finished_at=None, error_code="", error_message="", charged="")
+            message = (
+                "The provider accepted it after all and may bill it, so the studio keeps the clip"
+            )
+        if not moved:
+            return None  # deleted meanwhile; the log line above names the task
+        Event.objects.create(generation_id=pk, at=now, status=Status.RUNNING, message=message)
     log.info("generation=%s task=%s submitted", pk, task_id)
     return Next("poll", delay)
 
@@ -258,10 +272,10 @@ def _after_submit_error(generation: Generation, exc: SeedanceError) -> Next | No
         exc.code,
     )
     if exc.maybe_accepted or exc.permanent:
-        _fail(pk, (Status.SUBMITTING,), errors.from_upstream_error(exc))
+        fail(pk, (Status.SUBMITTING,), errors.from_upstream_error(exc))
         return None
     if generation.submit_attempts >= settings.SEEDANCE_MAX_SUBMIT_ATTEMPTS:
-        _fail(pk, (Status.SUBMITTING,), errors.from_upstream_error(exc))
+        fail(pk, (Status.SUBMITTING,), errors.from_upstream_error(exc))
         return None
     # Certainly not accepted (never connected, 429, 503): safe to send again later.
     delay = backoff(generation.submit_attempts, retry_after=exc.retry_after)
@@ -285,13 +299,15 @@ def _fail_exhausted_submit(pk: Any) -> None:
         pk=pk, status=Status.QUEUED, submit_attempts__gte=settings.SEEDANCE_MAX_SUBMIT_ATTEMPTS
     ).first()
     if generation:
-        _fail(
+        fail(
             pk,
             (Status.QUEUED,),
             errors.Reason(
                 "provider_unavailable",
-                "The provider stayed unavailable after several tries. You were not charged.",
-                "no",
+                "The provider stayed unavailable after several tries (it refused each one "
+                "as busy or could not be reached). It was not sent again. You may have been "
+                "charged.",
+                "maybe",
             ),
         )
 
@@ -299,18 +315,20 @@ def _fail_exhausted_submit(pk: Any) -> None:
 # --- helpers shared by polling and saving ------------------------------------------------
 
 
-def _fail(pk: Any, from_statuses: tuple[str, ...], reason: errors.Reason) -> bool:
+def fail(pk: Any, from_statuses: tuple[str, ...], reason: errors.Reason) -> bool:
+    """Fail the generation if it is in one of ``from_statuses``. A "not charged" reason is
+    written only to a row that never reached ``submitting`` (checked in the same
+    compare-and-set); any other row gets the reason's "may have been charged" form."""
     now = timezone.now()
     with transaction.atomic():
-        moved = Generation.objects.filter(pk=pk, status__in=from_statuses).update(
-            status=Status.FAILED,
-            error_code=reason.code,
-            error_message=reason.message,
-            charged=reason.charged,
-            finished_at=now,
-            next_poll_at=None,
-            updated_at=now,
-        )
+        moved = 0
+        if reason.charged == "no" and Status.QUEUED in from_statuses:
+            moved = Generation.objects.filter(pk=pk, **NEVER_SENT).update(**_failed(reason, now))
+        if not moved:
+            reason = errors.as_sent(reason)
+            moved = Generation.objects.filter(pk=pk, status__in=from_statuses).update(
+                **_failed(reason, now)
+            )
         if moved:
             Event.objects.create(
                 generation_id=pk, at=now, status=Status.FAILED, message=reason.message[:300]
@@ -320,64 +338,13 @@ def _fail(pk: Any, from_statuses: tuple[str, ...], reason: errors.Reason) -> boo
     return bool(moved)
 
 
-# --- cancelling and sweeping ---------------------------------------------------------------
-
-
-def generation_cancel(*, generation: Generation) -> bool:
-    """Stop a generation. Unsent ones are never sent; sent ones stop being polled (the
-    provider cannot cancel a running task, so it may still bill it)."""
-    now = timezone.now()
-    sent = generation.status != Status.QUEUED
-    with transaction.atomic():
-        moved = Generation.objects.filter(pk=generation.pk, status__in=UNFINISHED).update(
-            status=Status.CANCELLED,
-            finished_at=now,
-            next_poll_at=None,
-            updated_at=now,
-            charged="maybe" if sent else "no",
-        )
-        if moved:
-            message = (
-                "Cancelled. The provider cannot stop a task it has started; it may still bill it."
-                if sent
-                else "Cancelled before it was sent. You were not charged."
-            )
-            Event.objects.create(
-                generation_id=generation.pk, at=now, status=Status.CANCELLED, message=message
-            )
-    return bool(moved)
-
-
-def generation_sweep() -> dict[str, int]:
-    """Re-send overdue actions and end what is past its deadline. Safe to run concurrently:
-    every action it triggers is claimed by compare-and-set."""
-    now = timezone.now()
-    counts = {"submit": 0, "poll": 0, "unknown_outcome": 0, "timed_out": 0}
-    for pk, status, sent in Generation.objects.filter(
-        status__in=UNFINISHED, deadline_at__lt=now
-    ).values_list("pk", "status", "submitted_at"):
-        if _fail(
-            pk,
-            (status,),
-            errors.timed_out(
-                settings.SEEDANCE_DEADLINE_MINUTES, was_sent=status != Status.QUEUED or bool(sent)
-            ),
-        ):
-            counts["timed_out"] += 1
-    for pk in Generation.objects.filter(status=Status.SUBMITTING, next_poll_at__lt=now).values_list(
-        "pk", flat=True
-    ):
-        # The worker died during the create call: the provider may have the task.
-        reason = errors.from_upstream_error(
-            SeedanceError("worker lost", kind="dropped", maybe_accepted=True)
-        )
-        if _fail(pk, (Status.SUBMITTING,), reason):
-            counts["unknown_outcome"] += 1
-    overdue = now - timedelta(seconds=settings.SEEDANCE_SWEEP_SECONDS)
-    for pk, status in Generation.objects.filter(
-        status__in=(Status.QUEUED, Status.RUNNING, Status.SAVING), next_poll_at__lt=overdue
-    ).values_list("pk", "status"):
-        action = "submit" if status == Status.QUEUED else "poll"
-        _enqueue(pk, action, 0)
-        counts[action] += 1
-    return counts
+def _failed(reason: errors.Reason, now: datetime) -> dict[str, Any]:
+    return {
+        "status": Status.FAILED,
+        "error_code": reason.code,
+        "error_message": reason.message,
+        "charged": reason.charged,
+        "finished_at": now,
+        "next_poll_at": None,
+        "updated_at": now,
+    }

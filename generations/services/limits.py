@@ -24,14 +24,20 @@ def _when(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
-def check_limits(*, user: Any, cost: Decimal, now: datetime) -> None:
+def check_limits(*, user: Any, cost: Decimal, now: datetime, count: int = 1) -> None:
+    """Refuse ``count`` new generations costing ``cost`` together if any limit would be
+    passed. Call it under ``lock_user`` in the transaction that creates them."""
     mine = Generation.objects.filter(user=user)
     in_flight_limit = settings.STUDIO_MAX_IN_FLIGHT
-    if in_flight_limit and mine.filter(status__in=UNFINISHED).count() >= in_flight_limit:
-        raise LimitExceeded(
-            f"You already have {in_flight_limit} videos in progress, the most at once. "
-            "Wait for one to finish (or cancel one) and try again."
-        )
+    if in_flight_limit:
+        in_flight = mine.filter(status__in=UNFINISHED).count()
+        if in_flight + count > in_flight_limit:
+            raise LimitExceeded(
+                f"You already have {in_flight} videos in progress and may have at most "
+                f"{in_flight_limit} at once"
+                + (f", so these {count} would not fit" if count > 1 else "")
+                + ". Wait for one to finish (or cancel one) and try again."
+            )
     per_minute = settings.STUDIO_MAX_PER_MINUTE
     if per_minute:
         recent = list(
@@ -39,11 +45,18 @@ def check_limits(*, user: Any, cost: Decimal, now: datetime) -> None:
             .order_by("created_at")
             .values_list("created_at", flat=True)
         )
-        if len(recent) >= per_minute:
-            resets = recent[0] + timedelta(minutes=1)
-            seconds = max(1, int((resets - now).total_seconds()) + 1)
+        if count > per_minute:
             raise LimitExceeded(
-                f"You can start at most {per_minute} videos per minute. Try again in {seconds} s."
+                f"You can start at most {per_minute} videos per minute, fewer than these {count}."
+            )
+        if len(recent) + count > per_minute:
+            # Room is made when this many of the recent starts have left the minute.
+            blocking = recent[len(recent) + count - per_minute - 1]
+            seconds = max(1, int((blocking + timedelta(minutes=1) - now).total_seconds()) + 1)
+            what = f"these {count}" if count > 1 else "this one"
+            raise LimitExceeded(
+                f"You can start at most {per_minute} videos per minute; {what} would pass "
+                f"it. Try again in {seconds} s."
             )
     day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     month_start = day_start.replace(day=1)
@@ -58,8 +71,9 @@ def check_limits(*, user: Any, cost: Decimal, now: datetime) -> None:
             total=Sum("estimated_cost")
         )["total"] or Decimal(0)
         if spent + cost > Decimal(str(limit)):
+            what = "These videos" if count > 1 else "This video"
             raise LimitExceeded(
-                f"This video (~${cost:.2f}) would take your estimated spend {period} past "
+                f"{what} (~${cost:.2f}) would take your estimated spend {period} past "
                 f"the ${limit:.2f} limit (${spent:.2f} used). It resets {_when(resets)}."
             )
 

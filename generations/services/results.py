@@ -22,14 +22,14 @@ from generations import errors, media, urlguard
 from generations.models import Event, Generation, Status
 from generations.references import delete_files
 from generations.seedance import SeedanceError, TaskStatus
-from generations.services import lifecycle
+from generations.services import lifecycle, stopping
 from generations.services.lifecycle import (
     CLAIM_TOLERANCE,
     MAX_SAVE_ATTEMPTS,
     POLL_LEASE,
     SAVE_LEASE,
     Next,
-    _fail,
+    fail,
 )
 from generations.services.timing import backoff, poll_delay
 
@@ -55,7 +55,12 @@ def generation_refresh(pk: Any) -> Next | None:
     if Generation.objects.filter(
         pk=pk, status=Status.RUNNING, next_poll_at__lte=now + CLAIM_TOLERANCE
     ).update(next_poll_at=now + POLL_LEASE, poll_count=F("poll_count") + 1):
-        return _poll(Generation.objects.only(*POLL_FIELDS).get(pk=pk))
+        generation = Generation.objects.only(*POLL_FIELDS, "deadline_at").get(pk=pk)
+        next_step = _poll(generation)
+        # Past the deadline this poll was the last look: a clip it saw finish goes on to
+        # be saved; one still running there is ended with what really happened.
+        expired = generation.deadline_at is not None and generation.deadline_at < now
+        return None if expired and stopping.fail_if_expired(pk) else next_step
     if Generation.objects.filter(
         pk=pk, status=Status.SAVING, next_poll_at__lte=now + CLAIM_TOLERANCE
     ).update(next_poll_at=now + SAVE_LEASE, save_attempts=F("save_attempts") + 1):
@@ -70,7 +75,7 @@ def _poll(generation: Generation) -> Next | None:
     except SeedanceError as exc:
         if exc.permanent:
             log.warning("generation=%s task=%s poll refused code=%s", pk, task_id, exc.code)
-            _fail(pk, (Status.RUNNING,), errors.from_upstream_error(exc))
+            fail(pk, (Status.RUNNING,), errors.from_upstream_error(exc))
             return None
         delay = backoff(generation.poll_count, retry_after=exc.retry_after)
         log.info(
@@ -80,7 +85,7 @@ def _poll(generation: Generation) -> Next | None:
     now = timezone.now()
     if task.status == "completed":
         if not task.video_url:
-            _fail(pk, (Status.RUNNING,), errors.save_failed("the provider sent no video link"))
+            fail(pk, (Status.RUNNING,), errors.save_failed("the provider sent no video link"))
             return None
         with transaction.atomic():
             moved = Generation.objects.filter(pk=pk, status=Status.RUNNING).update(
@@ -111,7 +116,7 @@ def _poll(generation: Generation) -> Next | None:
             if task.status == "failed"
             else errors.from_task_failure(task.raw_status, f"the task was {task.raw_status}")
         )
-        _fail(pk, (Status.RUNNING,), reason)
+        fail(pk, (Status.RUNNING,), reason)
         return None
     if task.status == "unknown" and generation.upstream_status != task.raw_status:
         log.warning(
@@ -151,10 +156,15 @@ def _reschedule(pk: Any, delay: float) -> Next | None:
 
 
 def _save(generation: Generation) -> Next | None:
-    """Copy the result into our storage, verify it, then mark the generation succeeded."""
+    """Copy the result into our storage, verify it, then mark the generation succeeded.
+
+    Every temporary file is removed on every way out (a broken or refused download, a file
+    that does not decode, a failed last frame, Celery's soft time limit), not only after a
+    successful store.
+    """
     pk = generation.pk
     if generation.save_attempts > MAX_SAVE_ATTEMPTS:
-        _fail(pk, (Status.SAVING,), errors.save_failed("the download kept failing"))
+        fail(pk, (Status.SAVING,), errors.save_failed("the download kept failing"))
         return None
     fetch = {
         "policy": urlguard.UrlPolicy(
@@ -166,28 +176,28 @@ def _save(generation: Generation) -> Next | None:
     }
     temp_files: list[Path] = []
     try:
-        video_path, size, sha256 = media.download(generation.result_url, suffix=".mp4", **fetch)
-        temp_files.append(video_path)
-        info = media.probe_video(video_path)
-        poster = media.poster_jpeg(video_path)
-        last_frame_path = None
-        if generation.return_last_frame and generation.result_last_frame_url:
-            last_frame_path, _, _ = media.download(
-                generation.result_last_frame_url, suffix=".png", **fetch
-            )
-            temp_files.append(last_frame_path)
-            media.verify_png(last_frame_path)
-    except media.FetchError as exc:
-        log.warning("generation=%s save attempt failed: %s", pk, exc)
-        if exc.permanent:
-            _fail(pk, (Status.SAVING,), errors.save_failed(str(exc)))
+        try:
+            video_path, size, sha256 = media.download(generation.result_url, suffix=".mp4", **fetch)
+            temp_files.append(video_path)
+            info = media.probe_video(video_path)
+            poster = media.poster_jpeg(video_path)
+            last_frame_path = None
+            if generation.return_last_frame and generation.result_last_frame_url:
+                last_frame_path, _, _ = media.download(
+                    generation.result_last_frame_url, suffix=".png", **fetch
+                )
+                temp_files.append(last_frame_path)
+                media.verify_png(last_frame_path)
+        except media.FetchError as exc:
+            log.warning("generation=%s save attempt failed: %s", pk, exc)
+            if exc.permanent:
+                fail(pk, (Status.SAVING,), errors.save_failed(str(exc)))
+                return None
+            return _reschedule(pk, backoff(generation.save_attempts))
+        except media.MediaError as exc:
+            log.warning("generation=%s result is not a valid video: %s", pk, exc)
+            fail(pk, (Status.SAVING,), errors.save_failed(f"the provider's file is broken ({exc})"))
             return None
-        return _reschedule(pk, backoff(generation.save_attempts))
-    except media.MediaError as exc:
-        log.warning("generation=%s result is not a valid video: %s", pk, exc)
-        _fail(pk, (Status.SAVING,), errors.save_failed(f"the provider's file is broken ({exc})"))
-        return None
-    try:
         return _store(generation, video_path, last_frame_path, poster, info, size, sha256)
     finally:
         for path in temp_files:
@@ -203,6 +213,10 @@ def _store(
     size: int,
     sha256: str,
 ) -> Next | None:
+    """Write the files, then record them on the row. Until the row names them they are
+    this function's to delete: when writing one fails, when the database write fails, and
+    when the row is no longer saving (cancelled, deleted, or saved by a redelivered copy of
+    this task)."""
     pk = generation.pk
     stored: list[str] = []
     try:
@@ -215,37 +229,36 @@ def _store(
             with last_frame_path.open("rb") as handle:
                 generation.last_frame.save("last-frame.png", File(handle), save=False)
             stored.append(generation.last_frame.name)
-    except BaseException:
-        delete_files(stored)  # a half-saved result leaves nothing behind; the save is retried
-        raise
-    now = timezone.now()
-    with transaction.atomic():
-        moved = Generation.objects.filter(pk=pk, status=Status.SAVING).update(
-            status=Status.SUCCEEDED,
-            video=generation.video.name,
-            poster=generation.poster.name,
-            last_frame=generation.last_frame.name or "",
-            video_bytes=size,
-            video_sha256=sha256,
-            video_width=info.width,
-            video_height=info.height,
-            video_duration=info.duration,
-            video_has_audio=info.has_audio,
-            result_url="",
-            result_last_frame_url="",
-            finished_at=now,
-            next_poll_at=None,
-            updated_at=now,
-        )
-        if moved:
-            Event.objects.create(
-                generation_id=pk,
-                at=now,
+        now = timezone.now()
+        with transaction.atomic():
+            moved = Generation.objects.filter(pk=pk, status=Status.SAVING).update(
                 status=Status.SUCCEEDED,
-                message="Saved to the studio's storage",
+                video=generation.video.name,
+                poster=generation.poster.name,
+                last_frame=generation.last_frame.name or "",
+                video_bytes=size,
+                video_sha256=sha256,
+                video_width=info.width,
+                video_height=info.height,
+                video_duration=info.duration,
+                video_has_audio=info.has_audio,
+                result_url="",
+                result_last_frame_url="",
+                finished_at=now,
+                next_poll_at=None,
+                updated_at=now,
             )
+            if moved:
+                Event.objects.create(
+                    generation_id=pk,
+                    at=now,
+                    status=Status.SUCCEEDED,
+                    message="Saved to the studio's storage",
+                )
+    except BaseException:
+        delete_files(stored)  # nothing names them; the save is retried
+        raise
     if not moved:
-        # Cancelled meanwhile, or another worker saved it first: leave no orphan files.
         delete_files(stored)
         return None
     log.info("generation=%s task=%s saved bytes=%s", pk, generation.upstream_task_id, size)

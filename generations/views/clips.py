@@ -82,7 +82,7 @@ def rerun(request: HttpRequest, pk: object) -> HttpResponse:
         new = services.generation_rerun(
             generation=generation, same_seed=request.POST.get("seed") != "new"
         )
-    except services.LimitExceeded as exc:
+    except (services.LimitExceeded, services.TierUnavailable) as exc:
         messages.error(request, str(exc))
         return redirect("generations:detail", pk=generation.pk)
     return redirect("generations:detail", pk=new.pk)

@@ -11,10 +11,9 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from generations import services
-from generations.errors import Reason
+from generations import errors, services
 from generations.models import UNFINISHED, Generation
-from generations.services.lifecycle import _fail
+from generations.services.lifecycle import fail
 
 
 class Command(BaseCommand):
@@ -43,12 +42,7 @@ class Command(BaseCommand):
         limit = timezone.now() - timedelta(minutes=fail_after)
         failed = 0
         for generation in stuck.filter(next_poll_at__lt=limit):
-            sent = bool(generation.upstream_task_id) or generation.status != "queued"
-            reason = Reason(
-                "stuck",
-                "An operator stopped this generation because it was stuck. "
-                + ("You may have been charged." if sent else "You were not charged."),
-                "maybe" if sent else "no",
-            )
-            failed += _fail(generation.pk, (generation.status,), reason)
+            # ``fail`` writes "not charged" only if the row was never sent when it is failed.
+            reason = errors.stuck(sent=generation.status != "queued")
+            failed += fail(generation.pk, (generation.status,), reason)
         self.stdout.write(f"failed {failed} stuck generation(s)")
