@@ -103,7 +103,7 @@ def _save_body(
         raise FetchError("the result link expired before it could be saved", permanent=True)
     if response.status_code != 200:
         raise FetchError(f"download failed with HTTP {response.status_code}")
-    declared = int(response.headers.get("Content-Length") or 0)
+    declared = declared_length(response.headers.get("Content-Length"))
     if declared > max_bytes:
         raise FetchError("the result file is larger than the allowed size", permanent=True)
     digest = hashlib.sha256()
@@ -132,6 +132,13 @@ def _save_body(
         path.unlink(missing_ok=True)
         raise FetchError("the download was incomplete")
     return path, size, digest.hexdigest()
+
+
+def declared_length(value: str | None) -> int:
+    """The Content-Length as a number, 0 when absent or not a plain number: the body is
+    capped while counting and probed afterwards, so a garbled header costs nothing."""
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() else 0
 
 
 def _open(path: Path) -> av.container.InputContainer:

@@ -3,6 +3,7 @@ and a check that the bytes are really a video."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -99,3 +100,30 @@ def test_host_suffixes_match_whole_labels():
     for url in ("https://evilvolces.com/x.mp4", "file:///etc/passwd"):
         with pytest.raises(urlguard.UrlRefused):
             urlguard.check_url(url, policy, resolve=public)
+
+
+def test_a_garbled_content_length_is_ignored_and_the_body_still_capped():
+    """A header like ``Content-Length: abc`` once crashed the save with a ValueError."""
+    body = mf.mp4(3)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(2)
+
+    def serve() -> None:
+        for _ in range(2):
+            conn, _ = server.accept()
+            with conn:
+                conn.recv(4096)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\nConnection: close\r\n\r\n")
+                conn.sendall(body)
+
+    threading.Thread(target=serve, daemon=True).start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/odd.mp4"
+    try:
+        path, size, _ = fetch(url, allowed_hosts=["127.0.0.1"])
+        path.unlink()
+        assert size == len(body)
+        with pytest.raises(media.FetchError, match="larger than the allowed size"):
+            fetch(url, allowed_hosts=["127.0.0.1"], max_bytes=1024)
+    finally:
+        server.close()
