@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from generations import tiers, uploads
+from generations import reference_checks, tiers, uploads
 from generations.formfields import (
     MultipleFileField,
     OutputChoiceField,
@@ -86,6 +86,8 @@ class BaseGenerationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.pending: list[PendingReference] = []
+        # Field name → "voiceover.m4a was converted to WAV." notes shown beside the field.
+        self.notes: dict[str, list[str]] = {}
         self.fields["mode"].initial = self.mode_value
         self.fields["model"].choices = [(t.model, t.label) for t in tiers.enabled_tiers()]
         self.fields["model"].error_messages["invalid_choice"] = (
@@ -113,6 +115,11 @@ class BaseGenerationForm(forms.Form):
         ]
 
     @property
+    def reference_rows(self) -> list[tuple[forms.BoundField, list[str]]]:
+        """The reference fields with their conversion notes."""
+        return [(field, self.notes.get(field.name, [])) for field in self.reference_fields]
+
+    @property
     def modes(self) -> list[tuple[str, str, bool]]:
         return [(mode.value, mode.label, mode == self.mode_value) for mode in Mode]
 
@@ -138,16 +145,27 @@ class BaseGenerationForm(forms.Form):
             except uploads.UploadRejected as exc:
                 self.add_error(field, str(exc))
                 continue
+            if checked.converted_from:
+                self.notes.setdefault(field, []).append(
+                    f"{uploads.display_name(uploaded)} was converted to "
+                    f"{checked.extension.upper()}."
+                )
             self._add(PendingReference(role, 0, checked=checked, original_name=uploaded.name[:200]))
 
     def _reuse(self, field: str, role: str) -> None:
+        """An earlier output as a reference: the same rules as an upload, checked now."""
         source = self.cleaned_data.get(field)
-        if source:
-            self._add(
-                PendingReference(
-                    role, 0, source=source, source_field=self.fields[field].output_kind
-                )
-            )
+        if not source:
+            return
+        kind = self.fields[field].output_kind
+        try:
+            seconds = reference_checks.check_reused_output(source, kind)
+        except uploads.UploadRejected as exc:
+            self.add_error(field, exc.message)
+            return
+        self._add(
+            PendingReference(role, 0, source=source, source_field=kind, known_duration=seconds)
+        )
 
     def _copy_references(self, source_id: Any) -> None:
         if not source_id or self.user is None:
@@ -157,6 +175,11 @@ class BaseGenerationForm(forms.Form):
             self.add_error("copy_references_from", "That earlier video is not available.")
             return
         for ref in source.references.filter(role__in=self.roles):
+            try:
+                reference_checks.check_copied(ref)
+            except uploads.UploadRejected as exc:
+                self.add_error("copy_references_from", exc.message)
+                continue
             self.pending.append(
                 PendingReference(
                     ref.role, ref.position, copy_of=ref, original_name=ref.original_name
@@ -179,7 +202,8 @@ class BaseGenerationForm(forms.Form):
         return [p for p in self.pending if p.role == role]
 
     def _require_one(self, field: str, role: str, what: str) -> None:
-        if not self._of_role(role) and field not in self.errors:
+        related = {field, f"{field}_from"}
+        if not self._of_role(role) and not related & set(self.errors):
             self.add_error(field, f"Add {what}: upload a file or pick one of your videos.")
 
     def clean_references(self) -> None:

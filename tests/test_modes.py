@@ -196,10 +196,12 @@ def test_an_earlier_output_can_be_reused_without_uploading(
 def test_the_reuse_picker_lists_the_newest_clips_and_keeps_an_older_choice(user):
     from datetime import timedelta
 
+    from django.core.files.base import ContentFile
     from django.utils import timezone
 
     from generations.formfields import PICKER_SIZE
 
+    default_storage.save("x/last.png", ContentFile(mf.png()))  # reused frames are checked
     now = timezone.now()
     clips = [
         GenerationFactory(
