@@ -7,13 +7,16 @@ decoder or reads a byte of the file. It reads one JSON job on stdin, works only 
 paths named there (PyAV with a forced demuxer and only the ``file`` protocol, Pillow with an
 allowlist of formats and a pixel budget), and prints one JSON answer:
 ``{"facts": {...}}`` or ``{"rejected": "sentence for the user"}`` or ``{"damaged": true}``
-or ``{"memory": true}``. No Django here: it starts in a fraction of a second.
+or ``{"memory": true}`` or ``{"too_big": true}`` (the output outgrew its cap). No Django
+here: it starts in a fraction of a second.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import resource
+import signal
 import sys
 import warnings
 from typing import Any
@@ -31,14 +34,16 @@ class Rejected(Exception):
     """A rule the file breaks, in words for the user."""
 
 
-def limit_self(memory_mb: int, cpu_seconds: int, file_mb: int) -> None:
+def limit_self(memory_mb: int, cpu_seconds: int, output_bytes: int) -> None:
     """Caps that hold before anything untrusted is touched (also for the decoders' own
-    threads and allocations, which Python cannot see)."""
+    threads and allocations, which Python cannot see). A write past ``output_bytes``
+    fails with EFBIG instead of killing the process, so it can be reported."""
     memory = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (file_mb * 1024 * 1024,) * 2)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (output_bytes + 1, output_bytes + 1))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
 # --- images ---------------------------------------------------------------------------
@@ -189,13 +194,17 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
         return {"rejected": str(exc)}
     except MemoryError:
         return {"memory": True}
+    except OSError as exc:
+        if exc.errno == errno.EFBIG:
+            return {"too_big": True}
+        return {"damaged": True}
     except Exception:  # decoders raise many types for broken or hostile files
         return {"damaged": True}
 
 
 def main() -> None:
-    memory_mb, cpu_seconds, file_mb = (int(value) for value in sys.argv[1:4])
-    limit_self(memory_mb, cpu_seconds, file_mb)
+    memory_mb, cpu_seconds, output_bytes = (int(value) for value in sys.argv[1:4])
+    limit_self(memory_mb, cpu_seconds, output_bytes)
     answer = run(json.load(sys.stdin))
     sys.stdout.write(json.dumps(answer))
 

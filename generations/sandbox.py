@@ -16,9 +16,6 @@ from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# The largest file the child may write: a converted image or WAV is refused above the
-# provider's caps anyway (30 MB and 15 MB), so this only stops a runaway encoder.
-OUTPUT_CAP_MB = 64
 CHILD_ENV = {
     "PATH": "/usr/bin:/bin",
     "LANG": "C.UTF-8",
@@ -29,16 +26,20 @@ CHILD_ENV = {
 
 
 class SandboxError(Exception):
-    """The child could not give an answer: ``reason`` is ``timeout``, ``memory`` or
-    ``crashed`` (killed by a signal, or no readable answer)."""
+    """The child could not give an answer: ``reason`` is ``timeout``, ``memory``,
+    ``too_big`` (its output passed ``max_output_bytes``) or ``crashed`` (killed by a
+    signal, or no readable answer)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 
 
-def run(job: dict[str, Any], *, timeout: float, memory_mb: int) -> dict[str, Any]:
-    """The child's answer to ``job`` (see ``generations.mediaprobe``)."""
+def run(
+    job: dict[str, Any], *, timeout: float, memory_mb: int, max_output_bytes: int
+) -> dict[str, Any]:
+    """The child's answer to ``job`` (see ``generations.mediaprobe``); the file it may
+    write (a converted or re-encoded copy) stops growing at ``max_output_bytes``."""
     command = [
         sys.executable,
         "-E",  # no PYTHON* variables from the web process's environment
@@ -47,7 +48,7 @@ def run(job: dict[str, Any], *, timeout: float, memory_mb: int) -> dict[str, Any
         "generations.mediaprobe",
         str(memory_mb),
         str(max(1, math.ceil(timeout))),
-        str(OUTPUT_CAP_MB),
+        str(max_output_bytes),
     ]
     try:
         finished = subprocess.run(
@@ -67,6 +68,7 @@ def run(job: dict[str, Any], *, timeout: float, memory_mb: int) -> dict[str, Any
         answer = json.loads(finished.stdout)
     except ValueError:
         raise SandboxError("memory" if b"MemoryError" in finished.stderr else "crashed") from None
-    if answer.get("memory"):
-        raise SandboxError("memory")
+    for reason in ("memory", "too_big"):
+        if answer.get(reason):
+            raise SandboxError(reason)
     return answer

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from generations import sandbox
-from generations.mediarules import LIMITS, MB, size_problem
+from generations.mediarules import LIMITS, MB, WHAT, size_problem
 
 __all__ = [
     "LIMITS",
@@ -150,6 +150,7 @@ def examine(kind: str, path: Path, subject: str, **job: Any) -> dict[str, Any]:
             {"kind": kind, "path": str(path), "subject": subject, **job},
             timeout=timeout,
             memory_mb=settings.UPLOAD_PROBE_MEMORY_MB,
+            max_output_bytes=LIMITS[kind]["max_bytes"],
         )
     except sandbox.SandboxError as exc:
         if exc.reason == "timeout":
@@ -159,6 +160,11 @@ def examine(kind: str, path: Path, subject: str, **job: Any) -> dict[str, Any]:
             ) from None
         if exc.reason == "memory":
             raise UploadRejected(f"{subject} needs too much memory to decode safely.") from None
+        if exc.reason == "too_big":
+            raise UploadRejected(
+                f"{subject} would be over {LIMITS[kind]['max_bytes'] // MB} MB once converted; "
+                f"{WHAT[kind]} can be at most {LIMITS[kind]['max_bytes'] // MB} MB."
+            ) from None
         raise UploadRejected(_damaged(kind, subject)) from None
     if "rejected" in answer:
         raise UploadRejected(answer["rejected"])
@@ -194,7 +200,7 @@ def _checked(
     if out is None:
         return source, facts
     source.unlink(missing_ok=True)
-    problem = size_problem(f"“{display_name(uploaded)}” (converted)", out.stat().st_size, kind)
+    problem = size_problem(f"“{display_name(uploaded)}” once converted", out.stat().st_size, kind)
     if problem:
         out.unlink(missing_ok=True)
         raise UploadRejected(problem)
