@@ -4,7 +4,7 @@ user sees (or ``None`` when a fact passes).
 Pure Python with no Django import: the sandboxed checker (``generations.mediaprobe``) uses
 the same rules before it decodes a pixel, and the forms use them for earlier clips reused
 as references, so an upload and a reused clip are judged alike. The numbers are the ones in
-``docs/provider.md`` ("Reference files").
+``docs/provider-references.md``.
 """
 
 from __future__ import annotations
