@@ -14,7 +14,7 @@ from PIL import Image
 from generations import mediarules, uploads
 from generations.models import Generation, Reference
 from tests import media_factory as mf
-from tests.test_hostile_uploads import animated_gif, ffmpeg_file, heic, image_bytes
+from tests.test_hostile_uploads import animated_gif, ffmpeg_file, image_bytes
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def tone(suffix: str, seconds: float = 3) -> bytes:
     [
         ("BMP", image_bytes("BMP", (640, 480))),
         ("TIFF", image_bytes("TIFF", (640, 480))),
-        ("HEIC", heic((640, 480))),
+        ("HEIC", mf.heic((640, 480))),
         ("GIF", image_bytes("GIF", (640, 480))),
     ],
 )

@@ -42,39 +42,6 @@ def image_bytes(fmt: str, size=(640, 480), **save) -> bytes:
     return buffer.getvalue()
 
 
-def tiff_bomb(side: int = 100000) -> bytes:
-    """A little-endian TIFF header whose IFD claims side×side pixels, a few hundred bytes."""
-    entries = [
-        (256, 4, 1, side),  # ImageWidth
-        (257, 4, 1, side),  # ImageLength
-        (258, 3, 1, 8),  # BitsPerSample
-        (259, 3, 1, 1),  # no compression
-        (262, 3, 1, 1),  # BlackIsZero
-        (273, 4, 1, 8),  # StripOffsets
-        (277, 3, 1, 1),  # SamplesPerPixel
-        (278, 4, 1, side),  # RowsPerStrip
-        (279, 4, 1, min(side * side, 2**32 - 1)),  # StripByteCounts
-    ]
-    ifd = struct.pack("<H", len(entries))
-    for tag, kind, count, value in entries:
-        packed = struct.pack("<HI", value, 0)[:4] if kind == 3 else struct.pack("<I", value)
-        ifd += struct.pack("<HHI", tag, kind, count) + packed
-    return b"II*\x00" + struct.pack("<I", 8) + ifd + b"\x00\x00\x00\x00"
-
-
-def bmp_bomb(side: int = 60000) -> bytes:
-    """A BMP header claiming side×side pixels, with almost no pixel data."""
-    info = struct.pack("<IiiHHIIiiII", 40, side, side, 1, 24, 0, 0, 2835, 2835, 0, 0)
-    return b"BM" + struct.pack("<IHHI", 14 + len(info) + 64, 0, 0, 54) + info + b"\x00" * 64
-
-
-def heic(size=(640, 480)) -> bytes:
-    import pillow_heif
-
-    pillow_heif.register_heif_opener()
-    return image_bytes("HEIF", size)
-
-
 def animated_gif() -> bytes:
     buffer = io.BytesIO()
     frames = [Image.new("RGB", (400, 400), c) for c in ((255, 0, 0), (0, 255, 0))]
@@ -122,10 +89,10 @@ HOSTILE_IMAGES = {
     "ratio 2.6": (image_bytes("PNG", (1300, 500)), "ratio"),
     "animated webp": (animated_webp(), "animated"),
     # Formats converted to PNG meet the same rules, before a pixel is decoded.
-    "tiff bomb": (tiff_bomb(), "pixels"),
-    "bmp bomb": (bmp_bomb(), "pixels"),
-    "heic too small": (heic((200, 200)), "at least 300"),
-    "heic ratio 3": (heic((1200, 400)), "ratio"),
+    "tiff bomb": (mf.tiff_bomb(), "pixels"),
+    "bmp bomb": (mf.bmp_bomb(), "pixels"),
+    "heic too small": (mf.heic((200, 200)), "at least 300"),
+    "heic ratio 3": (mf.heic((1200, 400)), "ratio"),
     "gif 299 px": (image_bytes("GIF", (299, 400)), "at least 300"),
     "truncated tiff": (image_bytes("TIFF")[:200], "damaged"),
     "truncated gif": (image_bytes("GIF")[:30], "damaged"),
