@@ -70,27 +70,31 @@ def check_image(job: dict[str, Any]) -> dict[str, Any]:
             problem = mediarules.image_problem(subject, *image.size)
             if problem:
                 raise Rejected(problem)
-            source_format = image.format
-            if source_format in PASS_THROUGH and getattr(image, "n_frames", 1) > 1:
+            if image.format in PASS_THROUGH and getattr(image, "n_frames", 1) > 1:
                 raise Rejected(f"{subject} is animated; use a still image.")
             image.seek(0)  # GIF, TIFF and HEIF: the first frame, page or picture
             image.load()
-            clean = ImageOps.exif_transpose(image)
-    facts = {"width": clean.width, "height": clean.height, "format": source_format}
-    out = job.get("out")
-    if out:
-        # Re-encoded: EXIF, XMP and GPS are gone; orientation is baked in.
-        target = PASS_THROUGH.get(source_format, "PNG")
-        if target == "JPEG":
-            clean.convert("RGB").save(out, "JPEG", quality=92)
-        elif target == "WEBP":
-            clean.save(out, "WEBP", quality=92)
-        else:
-            if clean.mode not in {"1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"}:
-                clean = clean.convert("RGBA" if "A" in clean.getbands() else "RGB")
-            clean.save(out, "PNG")
-        facts["saved_as"] = target
+            # In place: one copy of the pixels in memory, not two.
+            ImageOps.exif_transpose(image, in_place=True)
+            facts = {"width": image.width, "height": image.height, "format": image.format}
+            if job.get("out"):
+                facts["saved_as"] = _save_clean(image, job["out"])
     return facts
+
+
+def _save_clean(image: Any, out: str) -> str:
+    """Re-encode without EXIF, XMP or GPS (orientation is already baked in); the provider's
+    own formats stay as they are, the others become PNG."""
+    target = PASS_THROUGH.get(image.format, "PNG")
+    if target == "JPEG":
+        (image if image.mode == "RGB" else image.convert("RGB")).save(out, "JPEG", quality=92)
+    elif target == "WEBP":
+        image.save(out, "WEBP", quality=92)
+    else:
+        if image.mode not in {"1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"}:
+            image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+        image.save(out, "PNG")
+    return target
 
 
 # --- video and audio ------------------------------------------------------------------
