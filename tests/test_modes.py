@@ -3,6 +3,8 @@ and a rejected submission leaves nothing in storage."""
 
 from __future__ import annotations
 
+import tempfile
+
 import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
@@ -24,6 +26,14 @@ COMMON = {
 @pytest.fixture(autouse=True)
 def local_storage(local_media, no_broker):
     return local_media
+
+
+@pytest.fixture(autouse=True)
+def private_tmp(tmp_path, monkeypatch):
+    """Checked uploads of forms a test never submits stay in this test's own folder."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
 
 
 def stored_files(root) -> list:
