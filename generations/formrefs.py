@@ -72,16 +72,21 @@ class ReferenceCollector:
             self.add_error("copy_references_from", "That earlier video is not available.")
             return
         for ref in source.references.filter(role__in=self.roles):
-            try:
-                reference_checks.check_copied(ref)
-            except uploads.UploadRejected as exc:
-                self.add_error("copy_references_from", exc.message)
-                continue
             self.pending.append(
                 PendingReference(
                     ref.role, ref.position, copy_of=ref, original_name=ref.original_name
                 )
             )
+
+    def _check_copies(self) -> None:
+        """Copied references still in use (not replaced by a new upload or pick) meet
+        today's rules too: they were checked when uploaded, perhaps under older ones."""
+        for pending in [p for p in self.pending if p.copy_of is not None]:
+            try:
+                reference_checks.check_copied(pending.copy_of)
+            except uploads.UploadRejected as exc:
+                self.add_error("copy_references_from", exc.message)
+                self.pending.remove(pending)
 
     @property
     def copied(self) -> list[Reference]:

@@ -135,6 +135,7 @@ class BaseGenerationForm(ReferenceCollector, forms.Form):
         cleaned = super().clean()
         self._copy_references(cleaned.get("copy_references_from"))
         self.clean_references()
+        self._check_copies()
         model = cleaned.get("model")
         if (
             model

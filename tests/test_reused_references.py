@@ -133,7 +133,7 @@ def test_a_clip_whose_file_is_gone_is_a_form_error(client, user, storage):
     assert "That clip&#x27;s video is no longer in storage" in response.content.decode()
 
 
-def test_edit_and_run_checks_the_references_it_copies(user):
+def earlier_edit_of_a_1080p_video(user) -> Generation:
     earlier = GenerationFactory(user=user, mode="edit", status=Status.SUCCEEDED)
     Reference.objects.create(
         generation=earlier,
@@ -148,10 +148,29 @@ def test_edit_and_run_checks_the_references_it_copies(user):
         duration=4.0,
         original_name="old.mp4",
     )
+    return earlier
+
+
+def test_edit_and_run_checks_the_references_it_copies(user):
+    earlier = earlier_edit_of_a_1080p_video(user)
     form = make(forms.EditForm, user, copy_references_from=str(earlier.pk))
     assert form.errors["copy_references_from"] == [
         f"“old.mp4” is 1920×1080 (2,073,600 pixels per frame); {RANGE}."
     ]
+    assert form.pending == []
+
+
+def test_a_copied_reference_replaced_by_a_new_upload_is_not_held_against_the_form(user):
+    earlier = earlier_edit_of_a_1080p_video(user)
+    form = make(
+        forms.EditForm,
+        user,
+        files={"source_video": mf.upload("new.mp4", mf.mp4(3))},
+        copy_references_from=str(earlier.pk),
+    )
+    assert form.errors == {}
+    assert [p.checked is not None for p in form.pending] == [True]
+    form.discard()
 
 
 @pytest.mark.usefixtures("s3_settings")
