@@ -26,9 +26,12 @@ class PendingReference:
     source_field: str = ""  # "video" | "last_frame" when copied from an earlier output
     copy_of: Reference | None = None  # a re-run copies the original's references
     original_name: str = ""
+    known_duration: float | None = None  # an earlier output's length, as probed
 
     @property
     def duration(self) -> float:
+        if self.known_duration is not None:
+            return self.known_duration
         if self.checked is not None:
             return self.checked.duration or 0.0
         if self.copy_of is not None:

@@ -18,7 +18,8 @@ from generations.formfields import (
     limits_help,
     video_field,
 )
-from generations.models import AspectRatio, Generation, Mode, Reference, ReferenceRole, Status
+from generations.formrefs import ReferenceCollector
+from generations.models import AspectRatio, Generation, Mode, ReferenceRole, Status
 
 SEED_MIN, SEED_MAX = -1, 2**32 - 1
 PROMPT_MAX = 2000
@@ -26,7 +27,7 @@ MAX_IMAGES, MAX_VIDEOS, MAX_AUDIOS, MAX_REFERENCES = 9, 3, 3, 12
 EXTEND_DEFAULT_PROMPT = "Continue this video seamlessly, keeping its subject and style."
 
 
-class BaseGenerationForm(forms.Form):
+class BaseGenerationForm(ReferenceCollector, forms.Form):
     mode_value = Mode.TEXT
     prompt_required = True
     roles: tuple[str, ...] = ()  # the reference roles this mode sends
@@ -86,6 +87,8 @@ class BaseGenerationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.pending: list[PendingReference] = []
+        # Field name → "voiceover.m4a was converted to WAV." notes shown beside the field.
+        self.notes: dict[str, list[str]] = {}
         self.fields["mode"].initial = self.mode_value
         self.fields["model"].choices = [(t.model, t.label) for t in tiers.enabled_tiers()]
         self.fields["model"].error_messages["invalid_choice"] = (
@@ -125,63 +128,6 @@ class BaseGenerationForm(forms.Form):
 
     # -- references --------------------------------------------------------------------
 
-    def _add(self, pending: PendingReference) -> None:
-        # A new upload or pick for a role replaces the references copied for that role.
-        self.pending = [p for p in self.pending if not (p.copy_of and p.role == pending.role)]
-        pending.position = len(self._of_role(pending.role))
-        self.pending.append(pending)
-
-    def _check(self, field: str, role: str, checker: Any, files: list[Any]) -> None:
-        for uploaded in files:
-            try:
-                checked = checker(uploaded)
-            except uploads.UploadRejected as exc:
-                self.add_error(field, str(exc))
-                continue
-            self._add(PendingReference(role, 0, checked=checked, original_name=uploaded.name[:200]))
-
-    def _reuse(self, field: str, role: str) -> None:
-        source = self.cleaned_data.get(field)
-        if source:
-            self._add(
-                PendingReference(
-                    role, 0, source=source, source_field=self.fields[field].output_kind
-                )
-            )
-
-    def _copy_references(self, source_id: Any) -> None:
-        if not source_id or self.user is None:
-            return
-        source = Generation.objects.filter(pk=source_id, user=self.user).first()
-        if source is None:
-            self.add_error("copy_references_from", "That earlier video is not available.")
-            return
-        for ref in source.references.filter(role__in=self.roles):
-            self.pending.append(
-                PendingReference(
-                    ref.role, ref.position, copy_of=ref, original_name=ref.original_name
-                )
-            )
-
-    @property
-    def copied(self) -> list[Reference]:
-        """References an "Edit and run" form will reuse (shown so the user knows)."""
-        source_id = self["copy_references_from"].value()
-        if not source_id or self.user is None:
-            return []
-        return list(
-            Reference.objects.filter(
-                generation__pk=source_id, generation__user=self.user, role__in=self.roles
-            )
-        )
-
-    def _of_role(self, role: str) -> list[PendingReference]:
-        return [p for p in self.pending if p.role == role]
-
-    def _require_one(self, field: str, role: str, what: str) -> None:
-        if not self._of_role(role) and field not in self.errors:
-            self.add_error(field, f"Add {what}: upload a file or pick one of your videos.")
-
     def clean_references(self) -> None:
         """Subclasses check their files and rules here."""
 
@@ -189,6 +135,7 @@ class BaseGenerationForm(forms.Form):
         cleaned = super().clean()
         self._copy_references(cleaned.get("copy_references_from"))
         self.clean_references()
+        self._check_copies()
         model = cleaned.get("model")
         if (
             model

@@ -1,60 +1,44 @@
 """Checking uploaded reference files before anything is stored or paid for.
 
-A file's type comes from its content (magic bytes, then a real decode), never from its
-name or the browser's Content-Type. Images are decoded only as JPEG/PNG/WebP with the
-decompression-bomb guard on, then re-encoded without EXIF/XMP/GPS. Video and audio are
-probed with PyAV only as local temporary files, with a forced demuxer and only the
-``file`` protocol, so a playlist or a hostile container cannot reach the network.
+A file's type comes from its content (magic bytes here, then a real decode), never from its
+name or the browser's Content-Type. Nothing untrusted is decoded in this process: the file
+is copied to a local temporary file and ``generations.sandbox`` runs the decoder in a child
+with a timeout and a memory cap (``generations.mediaprobe`` holds what the child does).
+Images are decoded only as JPEG/PNG/WebP, or as BMP/TIFF/HEIC/GIF and converted to PNG,
+then re-encoded without EXIF/XMP/GPS. Audio that marketers commonly hold (M4A/AAC, Ogg,
+FLAC) is converted to WAV; the provider takes only WAV and MP3. Converted files meet the
+same caps as any other.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import tempfile
-import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import av
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from PIL import Image, ImageOps
 
-MB = 1024 * 1024
-LIMITS: dict[str, dict[str, Any]] = {
-    "image": {
-        "max_bytes": 30 * MB,
-        "min_side": 300,
-        "max_side": 6000,
-        "min_ratio": 0.4,
-        "max_ratio": 2.5,
-        "help": "JPEG, PNG or WebP, up to 30 MB, each side 300–6000 px.",
-    },
-    "video": {
-        "max_bytes": 50 * MB,
-        "min_seconds": 2.0,
-        "max_seconds": 15.0,
-        "min_fps": 24,
-        "max_fps": 60,
-        "help": "MP4 or MOV, up to 50 MB, 2–15 s, 24–60 fps.",
-    },
-    "audio": {
-        "max_bytes": 15 * MB,
-        "min_seconds": 2.0,
-        "max_seconds": 15.0,
-        "help": "WAV or MP3, up to 15 MB, 2–15 s.",
-    },
-}
-_IMAGE_FORMATS = {
-    "JPEG": ("image/jpeg", "jpg"),
-    "PNG": ("image/png", "png"),
-    "WEBP": ("image/webp", "webp"),
-}
-# Slack in the duration checks: containers round durations to their time base.
-_EPSILON = 0.05
+from generations import sandbox
+from generations.mediarules import LIMITS, MB, WHAT, size_problem
+
+__all__ = [
+    "LIMITS",
+    "MB",
+    "CheckedFile",
+    "UploadRejected",
+    "check_audio",
+    "check_image",
+    "check_video",
+    "display_name",
+]
+
+_IMAGE_TYPES = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
+_IMAGE_TYPES["WEBP"] = ("image/webp", "webp")
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 
 
 class UploadRejected(Exception):
@@ -77,9 +61,11 @@ class CheckedFile:
     height: int | None = None
     duration: float | None = None
     has_audio: bool | None = None
+    converted_from: str = ""  # e.g. "M4A" when the upload was converted to ``extension``
 
 
-def _name(uploaded: UploadedFile) -> str:
+def display_name(uploaded: UploadedFile) -> str:
+    """The upload's file name without any path, short enough for a message."""
     return os.path.basename((uploaded.name or "file").replace("\\", "/"))[:100] or "file"
 
 
@@ -120,28 +106,29 @@ def _describe(head: bytes) -> str:
     return "its content is not recognised"
 
 
-def _size_check(uploaded: UploadedFile, kind: str, what: str) -> None:
-    if not uploaded.size:
-        raise UploadRejected(f"“{_name(uploaded)}” is empty.")
-    limit = LIMITS[kind]["max_bytes"]
-    if uploaded.size > limit:
-        raise UploadRejected(
-            f"“{_name(uploaded)}” is {uploaded.size / MB:.1f} MB; {what} can be at most "
-            f"{limit // MB} MB."
-        )
+def _size_check(uploaded: UploadedFile, kind: str) -> None:
+    problem = size_problem(f"“{display_name(uploaded)}”", uploaded.size or 0, kind)
+    if problem:
+        raise UploadRejected(problem)
+
+
+def _temp_path(suffix: str) -> Path:
+    handle = tempfile.NamedTemporaryFile(suffix=suffix, delete=False)  # noqa: SIM115
+    handle.close()
+    return Path(handle.name)
 
 
 def _temp_copy(uploaded: UploadedFile, suffix: str) -> Path:
-    handle = tempfile.NamedTemporaryFile(suffix=suffix, delete=False)  # noqa: SIM115
+    path = _temp_path(suffix)
     try:
-        with handle:
+        with path.open("wb") as handle:
             uploaded.seek(0)
             for chunk in uploaded.chunks():
                 handle.write(chunk)
     except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
         raise
-    return Path(handle.name)
+    return path
 
 
 def _finish(path: Path, **fields: Any) -> CheckedFile:
@@ -152,166 +139,143 @@ def _finish(path: Path, **fields: Any) -> CheckedFile:
     return CheckedFile(path=path, size=path.stat().st_size, sha256=digest.hexdigest(), **fields)
 
 
+def examine(kind: str, path: Path, subject: str, **job: Any) -> dict[str, Any]:
+    """Facts about a local file from the sandboxed decoder, or ``UploadRejected``.
+
+    ``subject`` names the file in messages (e.g. "“logo.bmp”" or "This clip").
+    """
+    timeout = settings.UPLOAD_PROBE_SECONDS
+    try:
+        answer = sandbox.run(
+            {"kind": kind, "path": str(path), "subject": subject, **job},
+            timeout=timeout,
+            memory_mb=settings.UPLOAD_PROBE_MEMORY_MB,
+            max_output_bytes=LIMITS[kind]["max_bytes"],
+        )
+    except sandbox.SandboxError as exc:
+        if exc.reason == "timeout":
+            raise UploadRejected(
+                f"{subject} took too long to check (over {timeout:g} s); it may be damaged "
+                "or built to stall the decoder."
+            ) from None
+        if exc.reason == "memory":
+            raise UploadRejected(f"{subject} needs too much memory to decode safely.") from None
+        if exc.reason == "too_big":
+            raise UploadRejected(
+                f"{subject} would be over {LIMITS[kind]['max_bytes'] // MB} MB once converted; "
+                f"{WHAT[kind]} can be at most {LIMITS[kind]['max_bytes'] // MB} MB."
+            ) from None
+        raise UploadRejected(_damaged(kind, subject)) from None
+    if "rejected" in answer:
+        raise UploadRejected(answer["rejected"])
+    if "facts" not in answer:
+        raise UploadRejected(_damaged(kind, subject))
+    return answer["facts"]
+
+
+def _damaged(kind: str, subject: str) -> str:
+    return (
+        f"{subject} is damaged or not a real image."
+        if kind == "image"
+        else (f"{subject} is damaged or cannot be played.")
+    )
+
+
+def _checked(
+    kind: str, uploaded: UploadedFile, suffix: str, out_suffix: str | None, **job: Any
+) -> tuple[Path, dict[str, Any]]:
+    """Copy the upload to a temporary file and examine it. Returns the file to keep (the
+    copy, or the converted/re-encoded output) and the facts; leaves no other file behind."""
+    source = _temp_copy(uploaded, suffix)
+    out = _temp_path(out_suffix) if out_suffix else None
+    try:
+        facts = examine(
+            kind, source, f"“{display_name(uploaded)}”", out=str(out) if out else None, **job
+        )
+    except BaseException:
+        if out is not None:
+            out.unlink(missing_ok=True)
+        source.unlink(missing_ok=True)
+        raise
+    if out is None:
+        return source, facts
+    source.unlink(missing_ok=True)
+    problem = size_problem(f"“{display_name(uploaded)}” once converted", out.stat().st_size, kind)
+    if problem:
+        out.unlink(missing_ok=True)
+        raise UploadRejected(problem)
+    return out, facts
+
+
 # --- images ---------------------------------------------------------------------------
 
 
+def _image_type(head: bytes) -> str | None:
+    """The format the head of a file announces; ``None`` for anything not accepted."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head.startswith(b"BM"):
+        return "BMP"
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "TIFF"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "GIF"
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "HEIC"
+    return None
+
+
 def check_image(uploaded: UploadedFile) -> CheckedFile:
-    name = _name(uploaded)
-    _size_check(uploaded, "image", "an image")
+    name = display_name(uploaded)
+    _size_check(uploaded, "image")
     head = _head(uploaded)
-    is_known = head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")) or (
-        head.startswith(b"RIFF") and head[8:12] == b"WEBP"
+    announced = _image_type(head)
+    if announced is None:
+        raise UploadRejected(
+            f"“{name}” is not a JPEG, PNG or WebP image, nor a BMP, TIFF, HEIC or GIF to "
+            f"convert ({_describe(head)})."
+        )
+    passes = announced in _IMAGE_TYPES
+    out_extension = _IMAGE_TYPES[announced][1] if passes else "png"
+    path, facts = _checked(
+        "image", uploaded, f".{announced.lower()}", f".{out_extension}", convert=not passes
     )
-    if not is_known:
-        raise UploadRejected(f"“{name}” is not a JPEG, PNG or WebP image ({_describe(head)}).")
-    limits = LIMITS["image"]
-    uploaded.seek(0)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(uploaded, formats=list(_IMAGE_FORMATS)) as probe:
-                width, height = probe.size
-                image_format = probe.format
-                # Sizes first: a bomb is refused before a single pixel is decoded.
-                _check_dimensions(name, width, height, limits)
-                if getattr(probe, "n_frames", 1) > 1:
-                    raise UploadRejected(f"“{name}” is animated; use a still image.")
-                probe.verify()
-            uploaded.seek(0)
-            with Image.open(uploaded, formats=[image_format]) as image:
-                image.load()
-                clean = ImageOps.exif_transpose(image)
-    except UploadRejected:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UploadRejected(f"“{name}” has too many pixels to be a safe image.") from None
-    except Exception:  # Pillow raises many types for broken or hostile files
-        raise UploadRejected(f"“{name}” is damaged or not a real image.") from None
-    content_type, extension = _IMAGE_FORMATS[image_format]
-    buffer = io.BytesIO()
-    if image_format == "JPEG":
-        clean.convert("RGB").save(buffer, "JPEG", quality=92)
-    elif image_format == "PNG":
-        clean.save(buffer, "PNG")
-    else:
-        clean.save(buffer, "WEBP", quality=92)
-    # Re-encoded: EXIF, XMP and GPS are gone; orientation is baked in.
-    handle = tempfile.NamedTemporaryFile(suffix=f".{extension}", delete=False)  # noqa: SIM115
-    with handle:
-        handle.write(buffer.getvalue())
+    content_type, extension = _IMAGE_TYPES[facts["saved_as"]]
     return _finish(
-        Path(handle.name),
+        path,
         kind="image",
         content_type=content_type,
         extension=extension,
-        width=clean.width,
-        height=clean.height,
+        width=facts["width"],
+        height=facts["height"],
+        converted_from="" if passes else announced,
     )
 
 
-def _check_dimensions(name: str, width: int, height: int, limits: dict[str, Any]) -> None:
-    if max(width, height) > limits["max_side"]:
-        raise UploadRejected(
-            f"“{name}” is {width}×{height} pixels; the largest accepted side is "
-            f"{limits['max_side']} px."
-        )
-    if min(width, height) < limits["min_side"]:
-        raise UploadRejected(
-            f"“{name}” is {width}×{height} pixels; each side must be at least "
-            f"{limits['min_side']} px."
-        )
-    ratio = width / height
-    if not limits["min_ratio"] <= ratio <= limits["max_ratio"]:
-        raise UploadRejected(
-            f"“{name}” has a width/height ratio of {ratio:.2f}; it must be "
-            f"between {limits['min_ratio']} and {limits['max_ratio']}."
-        )
+def check_stored_image(path: Path, subject: str) -> dict[str, Any]:
+    """Width and height of an image already in storage (e.g. an earlier clip's last frame),
+    judged by the same rules as an upload. Nothing is written."""
+    return examine("image", path, subject, out=None, convert=False)
 
 
 # --- video and audio ------------------------------------------------------------------
 
 
-def _open_av(path: Path, forced_format: str) -> Any:
-    return av.open(
-        str(path),
-        format=forced_format,
-        options={"protocol_whitelist": "file", "probesize": "5000000"},
-    )
-
-
-def _seconds(container: Any, stream: Any) -> float:
-    if stream.duration is not None and stream.time_base is not None:
-        return float(stream.duration * stream.time_base)
-    if container.duration is not None:
-        return container.duration / av.time_base
-    raise UploadRejected("the file has no duration")
-
-
-def _probe(
-    uploaded: UploadedFile, name: str, suffix: str, forced: str, read: Callable[[Any], dict]
-) -> tuple[Path, dict]:
-    """Copy the upload to a local temporary file and read facts from it with PyAV."""
-    path = _temp_copy(uploaded, suffix)
-    try:
-        with _open_av(path, forced) as container:
-            return path, read(container)
-    except UploadRejected:
-        path.unlink(missing_ok=True)
-        raise
-    except Exception:
-        path.unlink(missing_ok=True)
-        raise UploadRejected(f"“{name}” is damaged or cannot be played.") from None
-
-
-def _accept(path: Path, checks: list[str | None], **fields: Any) -> CheckedFile:
-    """The checked file, or the first failed check's message (and no temporary file)."""
-    failure = next((message for message in checks if message), None)
-    if failure:
-        path.unlink(missing_ok=True)
-        raise UploadRejected(failure)
-    return _finish(path, **fields)
-
-
-def _length_problem(name: str, seconds: float, kind: str, what: str) -> str | None:
-    limits = LIMITS[kind]
-    if limits["min_seconds"] - _EPSILON <= seconds <= limits["max_seconds"] + _EPSILON:
-        return None
-    return f"“{name}” is {seconds:.1f} s long; each {what} must be 2–15 s."
-
-
 def check_video(uploaded: UploadedFile) -> CheckedFile:
-    name = _name(uploaded)
-    _size_check(uploaded, "video", "a reference video")
-    head = _head(uploaded, 12)
+    name = display_name(uploaded)
+    _size_check(uploaded, "video")
+    head = _head(uploaded)
     if head[4:8] != b"ftyp":
         raise UploadRejected(f"“{name}” is not an MP4 or MOV video ({_describe(head)}).")
-
-    def read(container: Any) -> dict:
-        if not container.streams.video:
-            raise UploadRejected(f"“{name}” has no video picture, only sound.")
-        stream = container.streams.video[0]
-        if next(container.decode(stream), None) is None:
-            raise UploadRejected(f"“{name}” has no frames that can be played.")
-        return {
-            "duration": _seconds(container, stream),
-            "fps": float(stream.average_rate or stream.guessed_rate or 0),
-            "width": stream.codec_context.width,
-            "height": stream.codec_context.height,
-            "has_audio": bool(container.streams.audio),
-        }
-
-    path, facts = _probe(uploaded, name, ".mp4", "mov", read)
-    limits = LIMITS["video"]
-    fps = facts.pop("fps")
-    fps_problem = None
-    if not limits["min_fps"] - 0.5 <= fps <= limits["max_fps"] + 0.5:
-        fps_problem = (
-            f"“{name}” runs at {fps:.0f} frames per second; reference videos must have 24–60."
-        )
+    path, facts = _checked("video", uploaded, ".mp4", None, demuxer="mov")
+    facts.pop("fps")
     is_mov = head[8:12] == b"qt  "
-    return _accept(
+    return _finish(
         path,
-        [_length_problem(name, facts["duration"], "video", "reference video"), fps_problem],
         kind="video",
         content_type="video/quicktime" if is_mov else "video/mp4",
         extension="mov" if is_mov else "mp4",
@@ -319,28 +283,52 @@ def check_video(uploaded: UploadedFile) -> CheckedFile:
     )
 
 
-def check_audio(uploaded: UploadedFile) -> CheckedFile:
-    name = _name(uploaded)
-    _size_check(uploaded, "audio", "a reference audio clip")
-    head = _head(uploaded, 12)
+def check_stored_video(path: Path, subject: str) -> dict[str, Any]:
+    """Duration, fps and frame size of a video already in storage (an earlier clip reused
+    as a reference), judged by the same rules as an upload."""
+    return examine("video", path, subject, demuxer="mov")
+
+
+def _audio_type(head: bytes) -> tuple[str, str] | None:
+    """(label, demuxer) of the audio format the head announces."""
     if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
-        forced, content_type, extension = "wav", "audio/wav", "wav"
-    elif head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
-        forced, content_type, extension = "mp3", "audio/mpeg", "mp3"
-    else:
-        raise UploadRejected(f"“{name}” is not a WAV or MP3 file ({_describe(head)}).")
+        return "WAV", "wav"
+    # ADTS (AAC) before MP3: both start with a frame sync, but ADTS has layer bits 00,
+    # which MPEG audio reserves.
+    if len(head) > 1 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0:
+        return "AAC", "aac"
+    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+        return "MP3", "mp3"
+    if head[4:8] == b"ftyp":
+        return "M4A", "mov"
+    if head.startswith(b"OggS"):
+        return "Ogg", "ogg"
+    if head.startswith(b"fLaC"):
+        return "FLAC", "flac"
+    return None
 
-    def read(container: Any) -> dict:
-        if not container.streams.audio:
-            raise UploadRejected(f"“{name}” has no sound in it.")
-        return {"duration": _seconds(container, container.streams.audio[0])}
 
-    path, facts = _probe(uploaded, name, f".{extension}", forced, read)
-    return _accept(
+def check_audio(uploaded: UploadedFile) -> CheckedFile:
+    name = display_name(uploaded)
+    _size_check(uploaded, "audio")
+    head = _head(uploaded)
+    announced = _audio_type(head)
+    if announced is None:
+        raise UploadRejected(
+            f"“{name}” is not a WAV or MP3 file, nor M4A, AAC, Ogg or FLAC to convert "
+            f"({_describe(head)})."
+        )
+    label, demuxer = announced
+    passes = label in {"WAV", "MP3"}
+    extension = "mp3" if label == "MP3" else "wav"
+    path, facts = _checked(
+        "audio", uploaded, f".{label.lower()}", None if passes else ".wav", demuxer=demuxer
+    )
+    return _finish(
         path,
-        [_length_problem(name, facts["duration"], "audio", "audio clip")],
         kind="audio",
-        content_type=content_type,
+        content_type="audio/mpeg" if extension == "mp3" else "audio/wav",
         extension=extension,
-        **facts,
+        duration=facts["duration"],
+        converted_from="" if passes else label,
     )

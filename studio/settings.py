@@ -187,6 +187,11 @@ STUDIO_PUBLIC_URL = env_str("STUDIO_PUBLIC_URL", "http://127.0.0.1:8000")
 FILE_UPLOAD_HANDLERS = ["generations.upload_handler.CappedUploadHandler"]
 UPLOAD_MAX_REQUEST_BYTES = env_int("UPLOAD_MAX_REQUEST_BYTES", 200 * 1024 * 1024)
 UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 15)
+# Uploads are decoded in a child process (generations.sandbox) killed after this many
+# seconds, with its address space capped: a file built to stall or flood the decoder costs
+# one short-lived process. A 6000×6000 image needs about 200 MB while it is re-encoded.
+UPLOAD_PROBE_SECONDS = env_float("UPLOAD_PROBE_SECONDS", 20.0)
+UPLOAD_PROBE_MEMORY_MB = env_int("UPLOAD_PROBE_MEMORY_MB", 1024)
 # Django's own hard stop (a bare 400) sits above ours, which answers with a form message.
 DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES + 5
 

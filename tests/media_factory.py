@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import io
+import struct
 import subprocess
 import tempfile
 from pathlib import Path
@@ -75,3 +76,38 @@ def wav(seconds: float = 3.0) -> bytes:
 
 def upload(name: str, data: bytes, content_type: str = "application/octet-stream"):
     return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+def tiff_bomb(side: int = 100000) -> bytes:
+    """A little-endian TIFF header whose IFD claims side×side pixels, a few hundred bytes."""
+    entries = [
+        (256, 4, 1, side),  # ImageWidth
+        (257, 4, 1, side),  # ImageLength
+        (258, 3, 1, 8),  # BitsPerSample
+        (259, 3, 1, 1),  # no compression
+        (262, 3, 1, 1),  # BlackIsZero
+        (273, 4, 1, 8),  # StripOffsets
+        (277, 3, 1, 1),  # SamplesPerPixel
+        (278, 4, 1, side),  # RowsPerStrip
+        (279, 4, 1, min(side * side, 2**32 - 1)),  # StripByteCounts
+    ]
+    ifd = struct.pack("<H", len(entries))
+    for tag, kind, count, value in entries:
+        packed = struct.pack("<HI", value, 0)[:4] if kind == 3 else struct.pack("<I", value)
+        ifd += struct.pack("<HHI", tag, kind, count) + packed
+    return b"II*\x00" + struct.pack("<I", 8) + ifd + b"\x00\x00\x00\x00"
+
+
+def bmp_bomb(side: int = 60000) -> bytes:
+    """A BMP header claiming side×side pixels, with almost no pixel data."""
+    info = struct.pack("<IiiHHIIiiII", 40, side, side, 1, 24, 0, 0, 2835, 2835, 0, 0)
+    return b"BM" + struct.pack("<IHHI", 14 + len(info) + 64, 0, 0, 54) + info + b"\x00" * 64
+
+
+def heic(size=(640, 480)) -> bytes:
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (10, 120, 200)).save(buffer, "HEIF")
+    return buffer.getvalue()

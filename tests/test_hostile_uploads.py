@@ -87,11 +87,16 @@ HOSTILE_IMAGES = {
     "6001 px wide": (image_bytes("PNG", (6001, 2401)), "6000"),
     "ratio 0.39": (image_bytes("PNG", (390, 1000)), "ratio"),
     "ratio 2.6": (image_bytes("PNG", (1300, 500)), "ratio"),
-    "gif": (image_bytes("GIF"), "GIF"),
-    "animated gif": (animated_gif(), "GIF"),
     "animated webp": (animated_webp(), "animated"),
-    "bmp": (image_bytes("BMP"), "BMP"),
-    "tiff": (image_bytes("TIFF"), "TIFF"),
+    # Formats converted to PNG meet the same rules, before a pixel is decoded.
+    "tiff bomb": (mf.tiff_bomb(), "pixels"),
+    "bmp bomb": (mf.bmp_bomb(), "pixels"),
+    "heic too small": (mf.heic((200, 200)), "at least 300"),
+    "heic ratio 3": (mf.heic((1200, 400)), "ratio"),
+    "gif 299 px": (image_bytes("GIF", (299, 400)), "at least 300"),
+    "truncated tiff": (image_bytes("TIFF")[:200], "damaged"),
+    "truncated gif": (image_bytes("GIF")[:30], "damaged"),
+    "heic brand then garbage": (b"\x00\x00\x00\x18ftypheic" + b"\x00" * 200, "damaged"),
     "truncated png": (PNG[: len(PNG) // 2], "damaged"),
     "truncated jpeg": (image_bytes("JPEG")[:300], "damaged"),
     "zero bytes": (b"", "empty"),
@@ -114,6 +119,14 @@ def videos():
         "truncated mp4": (mf.mp4(3)[:2048], "damaged"),
         "16 second mp4": (mf.mp4(16, size="320x320"), "16.0 s"),
         "1.5 second mp4": (mf.mp4(1.5), "1.5 s"),
+        "320x320 mp4": (
+            mf.mp4(2, size="320x320"),
+            "320×320 (102,400 pixels per frame); reference videos must have "
+            "409,600–927,408 pixels per frame",
+        ),
+        "1920x1088 mp4": (mf.mp4(2, size="1920x1088"), "1920×1088 (2,088,960 pixels"),
+        "640x638 mp4": (mf.mp4(2, size="640x638"), "408,320 pixels per frame"),
+        "ratio 2.6 mp4": (mf.mp4(2, size="1300x500"), "ratio of 2.60"),
         "avi": (
             ffmpeg_file(
                 [*lavfi, "testsrc=size=320x240:rate=24:duration=3", "-c:v", "mjpeg"], ".avi"
@@ -165,8 +178,16 @@ def audios():
         "1 second wav": (mf.wav(1), "1.0 s"),
         "16 second wav": (mf.wav(16), "16.0 s"),
         "png named mp3": (PNG, "not a WAV or MP3"),
-        "ogg": (b"OggS\x00\x02" + b"\x00" * 100, "Ogg"),
         "truncated wav": (mf.wav(3)[:40], "damaged"),
+        # Converted formats (M4A, AAC, Ogg, FLAC → WAV) are sniffed and checked alike.
+        "ogg header then zeros": (b"OggS\x00\x02" + b"\x00" * 100, "damaged"),
+        "m4a that is really a video": (mf.mp4(3, audio=True), "is a video"),
+        "m4a that is a silent video": (mf.mp4(3), "no sound"),
+        "m4a brand then garbage": (b"\x00\x00\x00\x18ftypM4A " + b"\x01" * 300, "damaged"),
+        "16 second m4a": (ffmpeg_file(["-f", "lavfi", "-i", "sine=duration=16"], ".m4a"), "16."),
+        "1 second aac": (ffmpeg_file(["-f", "lavfi", "-i", "sine=duration=1"], ".aac"), "1.0 s"),
+        "adts sync then html": (b"\xff\xf1" + b"<html><script>alert(1)</script>" * 4, "damaged"),
+        "html named m4a": (b"<!doctype html><html>", "HTML"),
     }
 
 
@@ -196,6 +217,7 @@ def test_hostile_videos_are_refused_and_leave_nothing(videos, clean_tmp):
     for case, (data, words) in videos.items():
         with pytest.raises(uploads.UploadRejected) as caught:
             uploads.check_video(upload("evil.mp4", data))
+            pytest.fail(f"{case} was accepted")
         assert words in caught.value.message, (case, caught.value.message)
     assert list(clean_tmp.iterdir()) == []
 
@@ -204,6 +226,7 @@ def test_hostile_audio_is_refused_and_leaves_nothing(audios, clean_tmp):
     for case, (data, words) in audios.items():
         with pytest.raises(uploads.UploadRejected) as caught:
             uploads.check_audio(upload("evil.wav", data))
+            pytest.fail(f"{case} was accepted")
         assert words in caught.value.message, (case, caught.value.message)
     assert list(clean_tmp.iterdir()) == []
 
@@ -243,9 +266,16 @@ def test_exif_and_gps_are_stripped_and_orientation_applied():
     checked.path.unlink()
 
 
+@pytest.mark.parametrize("size", ["640x640", "834x1112", "1112x834"])
+def test_reference_video_pixel_range_edges_pass(size):
+    checked = uploads.check_video(upload("ok.mp4", mf.mp4(2, size=size)))
+    assert f"{checked.width}x{checked.height}" == size
+    checked.path.unlink()
+
+
 @pytest.mark.parametrize("seconds", [2.0, 15.0])
 def test_valid_video_edges_pass(seconds):
-    checked = uploads.check_video(upload("ok.mp4", mf.mp4(seconds, size="320x320")))
+    checked = uploads.check_video(upload("ok.mp4", mf.mp4(seconds)))
     assert checked.duration == pytest.approx(seconds, abs=0.1)
     checked.path.unlink()
 
@@ -256,7 +286,7 @@ def test_mov_and_audio_pass():
             "-f",
             "lavfi",
             "-i",
-            "testsrc=size=320x240:rate=24:duration=3",
+            "testsrc=size=640x640:rate=24:duration=3",
             "-c:v",
             "libx264",
             "-preset",

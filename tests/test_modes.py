@@ -3,6 +3,8 @@ and a rejected submission leaves nothing in storage."""
 
 from __future__ import annotations
 
+import tempfile
+
 import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
@@ -24,6 +26,14 @@ COMMON = {
 @pytest.fixture(autouse=True)
 def local_storage(local_media, no_broker):
     return local_media
+
+
+@pytest.fixture(autouse=True)
+def private_tmp(tmp_path, monkeypatch):
+    """Checked uploads of forms a test never submits stay in this test's own folder."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
 
 
 def stored_files(root) -> list:
@@ -196,10 +206,12 @@ def test_an_earlier_output_can_be_reused_without_uploading(
 def test_the_reuse_picker_lists_the_newest_clips_and_keeps_an_older_choice(user):
     from datetime import timedelta
 
+    from django.core.files.base import ContentFile
     from django.utils import timezone
 
     from generations.formfields import PICKER_SIZE
 
+    default_storage.save("x/last.png", ContentFile(mf.png()))  # reused frames are checked
     now = timezone.now()
     clips = [
         GenerationFactory(

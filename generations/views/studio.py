@@ -99,6 +99,7 @@ def create(request: HttpRequest) -> HttpResponse:
         return redirect("generations:gallery")
     sticky = {k: v for k, v in form.cleaned_data.items() if k in STICKY}
     fresh = type(form)(initial=sticky, user=request.user)
+    fresh.notes = form.notes  # "voiceover.m4a was converted to WAV." stays in view
     context = {
         "form": fresh,
         "estimate": fresh.estimate(),
