@@ -160,6 +160,19 @@ def test_edit_and_run_checks_the_references_it_copies(user):
     assert form.pending == []
 
 
+def test_run_again_checks_the_references_it_copies(client, user):
+    """ "Run again" re-sends stored references: one that broke a rule tightened since the
+    upload is refused on the clip's page, with no new generation and nothing queued."""
+    earlier = earlier_edit_of_a_1080p_video(user)
+    client.force_login(user)
+    response = client.post(reverse("generations:rerun", args=[earlier.pk]), follow=True)
+    assert response.status_code == 200
+    assert Generation.objects.count() == 1
+    assert f"“old.mp4” is 1920×1080 (2,073,600 pixels per frame); {RANGE}." in (
+        response.content.decode()
+    )
+
+
 def test_a_copied_reference_replaced_by_a_new_upload_is_not_held_against_the_form(user):
     earlier = earlier_edit_of_a_1080p_video(user)
     form = make(

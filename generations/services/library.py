@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from generations import tiers
+from generations import reference_checks, tiers
 from generations.formfields import PendingReference
 from generations.models import (
     OPTION_FIELDS,
@@ -117,7 +117,7 @@ def generation_all_formats(
 def generation_rerun(*, generation: Generation, same_seed: bool = True) -> Generation:
     """ "Try again" / "Run again": always a new generation, so a new paid call is explicit.
     A tier switched off since (4K without ``SEEDANCE_ENABLE_4K``) is refused, as the form
-    refuses it."""
+    refuses it, and so is a reference that no longer meets the upload rules."""
     tier = tiers.TIERS_BY_MODEL.get(generation.model)
     if tier is None or not tier.enabled:
         name = tier.label if tier else generation.model
@@ -127,9 +127,11 @@ def generation_rerun(*, generation: Generation, same_seed: bool = True) -> Gener
         )
     data = {field: getattr(generation, field) for field in ("mode", "prompt", *OPTION_FIELDS)}
     data["seed"] = generation.seed if same_seed else None
-    copies = [
-        PendingReference(ref.role, ref.position, copy_of=ref) for ref in generation.references.all()
-    ]
+    references = list(generation.references.all())
+    for ref in references:
+        # Rules may have tightened since the upload (raises UploadRejected, said to the user).
+        reference_checks.check_copied(ref)
+    copies = [PendingReference(ref.role, ref.position, copy_of=ref) for ref in references]
     return generation_create(user=generation.user, data=data, references=copies)
 
 

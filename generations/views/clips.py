@@ -17,6 +17,7 @@ from generations.files import serve_field_file
 from generations.models import Generation, Status
 from generations.services import library
 from generations.sharing import token_for
+from generations.uploads import UploadRejected
 from generations.views.common import get_generation_for_user, get_share_for_user
 
 MAX_BULK = 100
@@ -82,7 +83,7 @@ def rerun(request: HttpRequest, pk: object) -> HttpResponse:
         new = services.generation_rerun(
             generation=generation, same_seed=request.POST.get("seed") != "new"
         )
-    except (services.LimitExceeded, services.TierUnavailable) as exc:
+    except (services.LimitExceeded, services.TierUnavailable, UploadRejected) as exc:
         messages.error(request, str(exc))
         return redirect("generations:detail", pk=generation.pk)
     return redirect("generations:detail", pk=new.pk)
