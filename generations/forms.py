@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from generations import tiers, uploads
+from generations import params, tiers, uploads
 from generations.formfields import (
     MultipleFileField,
     OutputChoiceField,
@@ -166,8 +166,8 @@ class BaseGenerationForm(forms.Form):
     @property
     def copied(self) -> list[Reference]:
         """References an "Edit and run" form will reuse (shown so the user knows)."""
-        source_id = self["copy_references_from"].value()
-        if not source_id or self.user is None:
+        source_id = params.uuid_or_none(self["copy_references_from"].value())
+        if source_id is None or self.user is None:
             return []
         return list(
             Reference.objects.filter(

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from generations import selectors, services
+from generations import params, selectors, services
 from generations.files import serve_field_file
 from generations.models import Generation, Status
 from generations.services import library
@@ -110,7 +110,7 @@ def delete(request: HttpRequest, pk: object) -> HttpResponse:
 @login_required
 @require_POST
 def bulk(request: HttpRequest) -> HttpResponse:
-    ids = request.POST.getlist("ids")[:MAX_BULK]
+    ids = params.uuids(request.POST.getlist("ids")[:MAX_BULK])
     action = request.POST.get("action")
     if action == "delete":
         count = library.generations_delete(user=request.user, ids=ids)
