@@ -27,8 +27,15 @@ CHUNK = 256 * 1024
 
 
 def serve_field_file(
-    request: HttpRequest, field: FieldFile, *, filename: str, download: bool
+    request: HttpRequest,
+    field: FieldFile,
+    *,
+    filename: str,
+    download: bool,
+    cache_control: str = "private, max-age=3600",
 ) -> HttpResponse:
+    """``cache_control`` is sent with the file (and asked of S3 for the presigned
+    response): public share links pass ``no-store`` so a revoked link stops playing."""
     disposition = content_disposition_header(download, filename)
     content_type = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
     if settings.USE_S3:
@@ -37,9 +44,12 @@ def serve_field_file(
             parameters={
                 "ResponseContentDisposition": disposition,
                 "ResponseContentType": content_type,
+                "ResponseCacheControl": cache_control,
             },
         )
-        return HttpResponseRedirect(url)
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = cache_control
+        return response
     sendfile = getattr(settings, "MEDIA_SENDFILE_HEADER", "")
     if sendfile:
         response = HttpResponse(content_type=content_type)
@@ -48,7 +58,7 @@ def serve_field_file(
     else:
         response = _ranged(request, field, content_type)
     response["Content-Disposition"] = disposition
-    response["Cache-Control"] = "private, max-age=3600"
+    response["Cache-Control"] = cache_control
     return response
 
 

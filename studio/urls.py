@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("r/<str:token>/", public.reference_file, name="reference_file"),
     path("s/<str:token>/", public.share_page, name="share"),
+    path("s/<str:token>/embed", public.share_embed, name="share_embed"),
     path("s/<str:token>/<str:kind>", public.share_media, name="share_media"),
     path("", include("generations.urls")),
 ]
