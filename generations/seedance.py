@@ -194,7 +194,6 @@ class SeedanceClient:
             raise _http_error(response, during_create=False)
         return parse_task(_json_body(response, maybe_accepted=False), task_id)
 
-
     def key_accepted(self) -> bool:
         """Whether the provider accepts our key, for the readiness check: a GET of a task
         that cannot exist is free, and only 401/403 mean the key was refused (an unknown

@@ -271,9 +271,24 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Share and reference tokens never reach a log (studio/log_redaction.py): on the
+    # loggers that write request paths, and on the handler for everything else.
+    "filters": {"redact_tokens": {"()": "studio.log_redaction.RedactTokensFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"urllib3": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "urllib3": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "django.request": {"filters": ["redact_tokens"]},
+        # runserver's request lines (make run), through the redacting handler.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # The gallery asks for changes this often (one request for all cards, 204 when none).
