@@ -1,15 +1,15 @@
 """Seedance Studio settings: one file, configured from the environment.
 
-Defaults let ``make run`` and ``make test`` work with no environment at all (SQLite, local
-storage, the built-in simulator). Production must set SECRET_KEY and ALLOWED_HOSTS; with
-DEBUG off a missing one stops the process at start.
+Defaults let ``make run`` work with no environment at all (SQLite, local storage, the
+built-in simulator); the tests use ``studio.settings_test``, which builds on this file.
+Production must set SECRET_KEY and ALLOWED_HOSTS; with DEBUG off a missing one stops the
+process at start.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sys
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,19 +20,18 @@ from django.core.exceptions import ImproperlyConfigured
 from studio.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-TESTING = "pytest" in sys.modules
 
 DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not (DEBUG or TESTING):
+    if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
-    if not (DEBUG or TESTING):
+    if not DEBUG:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off")
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -49,6 +48,7 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    "studio",
     "generations",
 ]
 
@@ -198,10 +198,7 @@ UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 15)
 DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES + 5
 
 # --- Broker and Celery ----------------------------------------------------------------
-# Tests default to their own database number so they never touch a running studio's queue.
-REDIS_URL = env_str(
-    "REDIS_URL", "redis://127.0.0.1:6379/15" if TESTING else "redis://127.0.0.1:6379/0"
-)
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 # Every countdown and time limit stays far below this, so Redis never redelivers a task
 # that is merely waiting (reliability checklist A3).
 REDIS_VISIBILITY_TIMEOUT = 3600
@@ -327,7 +324,7 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG and not TESTING:
+if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
@@ -335,7 +332,3 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-
-if TESTING:
-    # Fast hashing keeps user fixtures cheap; never used outside the test process.
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
