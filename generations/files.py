@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
+from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
@@ -21,14 +22,22 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.utils.http import content_disposition_header
+from zipstream import ZIP_STORED, ZipStream
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 256 * 1024
 
 
 def serve_field_file(
-    request: HttpRequest, field: FieldFile, *, filename: str, download: bool
+    request: HttpRequest,
+    field: FieldFile,
+    *,
+    filename: str,
+    download: bool,
+    cache_control: str = "private, max-age=3600",
 ) -> HttpResponse:
+    """``cache_control`` is sent with the file (and asked of S3 for the presigned
+    response): public share links pass ``no-store`` so a revoked link stops playing."""
     disposition = content_disposition_header(download, filename)
     content_type = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
     if settings.USE_S3:
@@ -37,9 +46,12 @@ def serve_field_file(
             parameters={
                 "ResponseContentDisposition": disposition,
                 "ResponseContentType": content_type,
+                "ResponseCacheControl": cache_control,
             },
         )
-        return HttpResponseRedirect(url)
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = cache_control
+        return response
     sendfile = getattr(settings, "MEDIA_SENDFILE_HEADER", "")
     if sendfile:
         response = HttpResponse(content_type=content_type)
@@ -48,7 +60,7 @@ def serve_field_file(
     else:
         response = _ranged(request, field, content_type)
     response["Content-Disposition"] = disposition
-    response["Cache-Control"] = "private, max-age=3600"
+    response["Cache-Control"] = cache_control
     return response
 
 
@@ -86,4 +98,29 @@ def _ranged(request: HttpRequest, field: FieldFile, content_type: str) -> HttpRe
     response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["Content-Length"] = str(end - start + 1)
     response["Accept-Ranges"] = "bytes"
+    return response
+
+
+def _read(field: FieldFile) -> Iterator[bytes]:
+    # Opened only when the archive reaches this entry: one file open at a time.
+    with field.open("rb") as source:
+        while chunk := source.read(CHUNK):
+            yield chunk
+
+
+def zip_response(files: Iterable[tuple[str, FieldFile]], *, filename: str) -> HttpResponse:
+    """Stored files as one ZIP, streamed: the first bytes leave at once, memory stays at one
+    chunk whatever the total, and the length is known up front (videos are not
+    compressed further, so each entry's size is its file's). A file missing from storage
+    is left out rather than breaking the archive halfway."""
+    archive = ZipStream(compress_type=ZIP_STORED, sized=True)
+    for name, field in files:
+        try:
+            size = field.size
+        except OSError:
+            continue
+        archive.add(_read(field), name, size=size)
+    response = StreamingHttpResponse(archive, content_type="application/zip")
+    response["Content-Length"] = str(len(archive))
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 
-from generations import reference_checks, uploads
+from generations import params, reference_checks, uploads
 from generations.formfields import PendingReference
 from generations.models import Generation, Reference
 
@@ -91,8 +91,8 @@ class ReferenceCollector:
     @property
     def copied(self) -> list[Reference]:
         """References an "Edit and run" form will reuse (shown so the user knows)."""
-        source_id = self["copy_references_from"].value()
-        if not source_id or self.user is None:
+        source_id = params.uuid_or_none(self["copy_references_from"].value())
+        if source_id is None or self.user is None:
             return []
         return list(
             Reference.objects.filter(

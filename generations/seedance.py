@@ -35,6 +35,8 @@ _STATUS_MAP = {
     "expired": "expired",
 }
 # 429 codes that are spend caps, not rate limits: waiting does not help.
+# A task id no provider issues (theirs start "task_" or "cgt-" plus random characters).
+KEY_PROBE_TASK_ID = "studio-readiness-probe"
 _QUOTA_CODES = {"QuotaExceeded", "SetLimitExceeded", "AccountOverdueError", "insufficient_quota"}
 
 
@@ -191,6 +193,24 @@ class SeedanceClient:
         if response.status_code >= 400:
             raise _http_error(response, during_create=False)
         return parse_task(_json_body(response, maybe_accepted=False), task_id)
+
+    def key_accepted(self) -> bool:
+        """Whether the provider accepts our key, for the readiness check: a GET of a task
+        that cannot exist is free, and only 401/403 mean the key was refused (an unknown
+        task is a 400 or 404 once the key passed). Raises ``SeedanceError`` when the
+        provider cannot be reached or answers with a server error."""
+        try:
+            response = self._session.get(
+                f"{self.base_url}/v1/videos/{KEY_PROBE_TASK_ID}",
+                headers=self._headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            raise _classify_transport_error(exc) from None
+        if response.status_code >= 500:
+            raise _http_error(response, during_create=False)
+        return response.status_code not in {401, 403}
 
 
 def parse_task(data: dict[str, Any], task_id: str) -> TaskStatus:

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils import timezone
 
-from generations.models import TERMINAL, UNFINISHED, Generation
+from generations import params as query_params
+from generations import tiers
+from generations.models import TERMINAL, UNFINISHED, AspectRatio, Generation, Mode, Status
 
 PAGE_SIZE = 24
 LIVE_BATCH = 48  # cards in one live-refresh response at most
@@ -57,14 +58,16 @@ class Filters:
 
     @classmethod
     def from_query(cls, query: QueryDict) -> Filters:
+        """The filters in a query string; a value that is not one the filter bar offers is
+        treated as no filter (see ``generations.params``)."""
         return cls(
-            status=query.get("status", ""),
-            mode=query.get("mode", ""),
-            model=query.get("model", ""),
-            aspect_ratio=query.get("aspect_ratio", ""),
-            date_from=query.get("date_from", ""),
-            date_to=query.get("date_to", ""),
-            q=query.get("q", "").strip()[:200],
+            status=query_params.choice(query.get("status"), Status.values),
+            mode=query_params.choice(query.get("mode"), Mode.values),
+            model=query_params.choice(query.get("model"), tiers.TIERS_BY_MODEL),
+            aspect_ratio=query_params.choice(query.get("aspect_ratio"), AspectRatio.values),
+            date_from=query_params.iso_date(query.get("date_from")),
+            date_to=query_params.iso_date(query.get("date_to")),
+            q=query_params.text(query.get("q"), max_length=200),
             starred=query.get("starred") in {"1", "on", "true"},
         )
 
@@ -111,10 +114,8 @@ def _filter_sql(filters: Filters) -> tuple[list[str], list[Any]]:
 
 
 def _parse_date(value: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    except ValueError:
-        return None
+    """A date ``Filters.from_query`` already checked, as the start of that day in UTC."""
+    return datetime.fromisoformat(value).replace(tzinfo=UTC) if value else None
 
 
 def gallery(user: Any, filters: Filters) -> QuerySet[Generation]:
@@ -218,18 +219,12 @@ def page(user: Any, filters: Filters, cursor: str) -> Page:
     conditions, params = _filter_sql(filters)
     conditions.insert(0, '"user_id" = %s')
     params.insert(0, user.pk)
-    if cursor:
-        try:
-            stamp, _, raw_pk = cursor.partition("_")
-            created = _db_time(from_micros(int(stamp)))
-            pk = Generation._meta.pk.get_db_prep_value(
-                Generation._meta.pk.to_python(raw_pk), connection
-            )
-        except (ValueError, TypeError, ValidationError):
-            pass
-        else:
-            conditions.append('("created_at" < %s OR ("created_at" = %s AND "id" < %s))')
-            params += [created, created, pk]
+    after = query_params.cursor(cursor)  # not a cursor: the first page
+    if after is not None:
+        created = _db_time(from_micros(after[0]))
+        pk = Generation._meta.pk.get_db_prep_value(after[1], connection)
+        conditions.append('("created_at" < %s OR ("created_at" = %s AND "id" < %s))')
+        params += [created, created, pk]
     sql = _PAGE_SQL.format(
         live=_live_sql(),
         created=_stamp('"created_at"'),

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 
+from studio import health
+
 
 class HtmxLoginRedirectMiddleware:
     """An htmx request whose session expired gets a redirect the browser follows as a page
@@ -29,3 +31,21 @@ class HtmxLoginRedirectMiddleware:
             redirect["HX-Redirect"] = location
             return redirect
         return response
+
+
+class HealthCheckMiddleware:
+    """Answers ``/healthz`` and ``/readyz`` before anything else runs.
+
+    A load balancer probes each backend by its address over plain HTTP: through the rest
+    of the stack that is a 400 (the address is not in ALLOWED_HOSTS) or a redirect to
+    HTTPS. The answers depend on neither the Host header nor the session, so skipping those
+    layers for these two paths is safe. First in MIDDLEWARE."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info in health.HEALTH_PATHS:
+            view = health.healthz if request.path_info == "/healthz" else health.readyz
+            return view(request)
+        return self.get_response(request)

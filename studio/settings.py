@@ -1,15 +1,15 @@
 """Seedance Studio settings: one file, configured from the environment.
 
-Defaults let ``make run`` and ``make test`` work with no environment at all (SQLite, local
-storage, the built-in simulator). Production must set SECRET_KEY and ALLOWED_HOSTS; with
-DEBUG off a missing one stops the process at start.
+Defaults let ``make run`` work with no environment at all (SQLite, local storage, the
+built-in simulator); the tests use ``studio.settings_test``, which builds on this file.
+Production must set SECRET_KEY and ALLOWED_HOSTS; with DEBUG off a missing one stops the
+process at start.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sys
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,19 +20,18 @@ from django.core.exceptions import ImproperlyConfigured
 from studio.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-TESTING = "pytest" in sys.modules
 
 DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not (DEBUG or TESTING):
+    if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
-    if not (DEBUG or TESTING):
+    if not DEBUG:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off")
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -49,10 +48,13 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    "studio",
     "generations",
 ]
 
 MIDDLEWARE = [
+    # First: health probes skip the host check and the HTTPS redirect (see the class).
+    "studio.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -78,6 +80,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Reverse proxies in front of the studio that append to X-Forwarded-For (0: the header is
+# ignored and the socket's address is the client). Every lookup goes through
+# studio.client_ip, so one proxy's address never stands for all its clients.
+STUDIO_TRUSTED_PROXY_COUNT = env_int("STUDIO_TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "studio.client_ip.client_ip"
 
 ROOT_URLCONF = "studio.urls"
 WSGI_APPLICATION = "studio.wsgi.application"
@@ -196,10 +203,7 @@ UPLOAD_PROBE_MEMORY_MB = env_int("UPLOAD_PROBE_MEMORY_MB", 1024)
 DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES + 5
 
 # --- Broker and Celery ----------------------------------------------------------------
-# Tests default to their own database number so they never touch a running studio's queue.
-REDIS_URL = env_str(
-    "REDIS_URL", "redis://127.0.0.1:6379/15" if TESTING else "redis://127.0.0.1:6379/0"
-)
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 # Every countdown and time limit stays far below this, so Redis never redelivers a task
 # that is merely waiting (reliability checklist A3).
 REDIS_VISIBILITY_TIMEOUT = 3600
@@ -262,9 +266,10 @@ SEEDANCE_DOWNLOAD_SECONDS = env_float("SEEDANCE_DOWNLOAD_SECONDS", 300.0)
 # addresses (generations/urlguard.py). By default the upstream host itself plus the
 # object-storage domains ByteDance serves results from.
 # Loopback results over plain http on any port are the local simulator's (DEBUG and tests
-# only; the test worker runs with DEBUG off and turns it on explicitly). The simulator
-# serves results from "localhost" while its API is on 127.0.0.1, like a CDN host.
-SEEDANCE_RESULT_ALLOW_LOOPBACK = env_bool("SEEDANCE_RESULT_ALLOW_LOOPBACK", DEBUG or TESTING)
+# only: studio/settings_test.py turns it on; studio/checks.py warns about it in
+# production). The simulator serves results from "localhost" while its API is on
+# 127.0.0.1, like a CDN host.
+SEEDANCE_RESULT_ALLOW_LOOPBACK = env_bool("SEEDANCE_RESULT_ALLOW_LOOPBACK", DEBUG)
 SEEDANCE_RESULT_HOSTS = env_list(
     "SEEDANCE_RESULT_HOSTS",
     [urlsplit(SEEDANCE_BASE_URL).hostname or "", "volces.com", "byteplus.com", "bytepluses.com"]
@@ -275,9 +280,24 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Share and reference tokens never reach a log (studio/log_redaction.py): on the
+    # loggers that write request paths, and on the handler for everything else.
+    "filters": {"redact_tokens": {"()": "studio.log_redaction.RedactTokensFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"urllib3": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "urllib3": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "django.request": {"filters": ["redact_tokens"]},
+        # runserver's request lines (make run), through the redacting handler.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # The gallery asks for changes this often (one request for all cards, 204 when none).
@@ -316,7 +336,7 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG and not TESTING:
+if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
@@ -324,7 +344,3 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-
-if TESTING:
-    # Fast hashing keeps user fixtures cheap; never used outside the test process.
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

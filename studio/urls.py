@@ -3,15 +3,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from generations.views import public
-from studio.health import healthz
+from studio.health import healthz, readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("r/<str:token>/", public.reference_file, name="reference_file"),
     path("s/<str:token>/", public.share_page, name="share"),
+    path("s/<str:token>/embed", public.share_embed, name="share_embed"),
     path("s/<str:token>/<str:kind>", public.share_media, name="share_media"),
     path("", include("generations.urls")),
 ]

@@ -115,6 +115,7 @@ def worker_env(*, database_url: str, redis_url: str, seedance_url: str, media_ro
 
     return {
         **os.environ,
+        "DJANGO_SETTINGS_MODULE": "studio.settings_test",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "SEEDANCE_BASE_URL": seedance_url,

@@ -9,16 +9,20 @@ import sys
 from tests.support import ROOT
 
 PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "studio.settings",
     "DEBUG": "0",
     "SECRET_KEY": "k" * 20 + "Zx9!q2Lm8#Rt5$Wv1&Yb7*Nc3^Hd6@Jf4%",
     "ALLOWED_HOSTS": "studio.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://studio.example.com",
     "DATABASE_URL": "sqlite:////tmp/deploy-check.sqlite3",
+    "SEEDANCE_BASE_URL": "https://gateway.example.com",
+    "SEEDANCE_API_KEY": "sk-live-example",
+    "STUDIO_PUBLIC_URL": "https://studio.example.com",
 }
 
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    dropped = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    dropped = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL"}
     clean = {k: v for k, v in os.environ.items() if k not in dropped}
     return subprocess.run(
         [sys.executable, "manage.py", *args],

@@ -242,7 +242,13 @@ def result_settings(env: dict[str, str]) -> list[str]:
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", code],
         cwd=ROOT,
-        env={**clean, "SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": "studio.example.com", **env},
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "studio.settings",
+            "SECRET_KEY": "s" * 50,
+            "ALLOWED_HOSTS": "studio.example.com",
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=60,

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import tempfile
-import zipfile
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from generations import selectors, services
-from generations.files import serve_field_file
+from generations import params, selectors, services
+from generations.files import serve_field_file, zip_response
 from generations.models import Generation, Status
 from generations.services import library
 from generations.sharing import token_for
@@ -111,37 +108,20 @@ def delete(request: HttpRequest, pk: object) -> HttpResponse:
 @login_required
 @require_POST
 def bulk(request: HttpRequest) -> HttpResponse:
-    ids = request.POST.getlist("ids")[:MAX_BULK]
+    ids = params.uuids(request.POST.getlist("ids")[:MAX_BULK])
     action = request.POST.get("action")
     if action == "delete":
         count = library.generations_delete(user=request.user, ids=ids)
         messages.success(request, f"Deleted {count} video(s) and their files.")
         return redirect("generations:gallery")
     if action == "download":
-        return _zip(
-            Generation.objects.filter(user=request.user, pk__in=ids, status=Status.SUCCEEDED)
+        chosen = Generation.objects.filter(user=request.user, pk__in=ids, status=Status.SUCCEEDED)
+        return zip_response(
+            ((f"seedance-{str(g.pk)[:8]}.mp4", g.video) for g in chosen if g.video),
+            filename="seedance-videos.zip",
         )
     messages.error(request, "Choose Delete or Download for the selected videos.")
     return redirect("generations:gallery")
-
-
-def _zip(generations: object) -> HttpResponse:
-    """The selected videos as one ZIP, built in a temporary file (bounded memory)."""
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
-        for generation in generations:
-            with (
-                generation.video.open("rb") as source,
-                archive.open(
-                    f"seedance-{str(generation.pk)[:8]}.mp4", "w", force_zip64=True
-                ) as target,
-            ):
-                while chunk := source.read(1024 * 1024):
-                    target.write(chunk)
-    spool.seek(0)
-    return FileResponse(
-        spool, as_attachment=True, filename="seedance-videos.zip", content_type="application/zip"
-    )
 
 
 @login_required

@@ -6,9 +6,11 @@ request, media included, so revoking a link or letting it expire takes effect at
 
 from __future__ import annotations
 
+from csp.decorators import csp_replace
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from generations.files import serve_field_file
@@ -20,6 +22,9 @@ from generations.sharing import link_for_token
 _PRIVATE_HEADERS = {
     "X-Robots-Tag": "noindex, nofollow",
     "Referrer-Policy": "no-referrer",
+    # Revoked means gone: no browser or shared cache may keep a copy to replay after the
+    # owner revokes the link (or it expires); every request comes back to the token check.
+    "Cache-Control": "no-store",
 }
 
 
@@ -39,6 +44,18 @@ def _live_link(request: HttpRequest, token: str) -> ShareLink | HttpResponse:
     return link
 
 
+def _share_context(request: HttpRequest, link: ShareLink, token: str) -> dict[str, object]:
+    base = request.build_absolute_uri(f"/s/{token}/")
+    return {
+        "link": link,
+        "g": link.generation,
+        "page_url": base,
+        "embed_url": base + "embed",
+        "video_url": base + "video.mp4",
+        "poster_url": base + "poster.jpg",
+    }
+
+
 @never_cache
 @require_GET
 def share_page(request: HttpRequest, token: str) -> HttpResponse:
@@ -46,15 +63,24 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
     if isinstance(link, HttpResponse):
         return link
     library.share_viewed(link=link)
-    base = request.build_absolute_uri(f"/s/{token}/")
-    context = {
-        "link": link,
-        "g": link.generation,
-        "page_url": base,
-        "video_url": base + "video.mp4",
-        "poster_url": base + "poster.jpg",
-    }
-    response = render(request, "share/page.html", context)
+    response = render(request, "share/page.html", _share_context(request, link, token))
+    _private(response)
+    return response
+
+
+@never_cache
+@require_GET
+@xframe_options_exempt
+@csp_replace({"frame-ancestors": ["*"]})
+def share_embed(request: HttpRequest, token: str) -> HttpResponse:
+    """The player alone, for the ``twitter:player`` card and other embeds: the one page
+    other sites may frame (every other page answers X-Frame-Options DENY and
+    ``frame-ancestors 'none'``)."""
+    link = _live_link(request, token)
+    if isinstance(link, HttpResponse):
+        return link
+    library.share_viewed(link=link)
+    response = render(request, "share/embed.html", _share_context(request, link, token))
     _private(response)
     return response
 
@@ -69,7 +95,11 @@ def share_media(request: HttpRequest, token: str, kind: str) -> HttpResponse:
     if not field:
         raise Http404("No such file")
     response = serve_field_file(
-        request, field, filename=f"seedance-{kind}", download=request.GET.get("download") == "1"
+        request,
+        field,
+        filename=f"seedance-{kind}",
+        download=request.GET.get("download") == "1",
+        cache_control=_PRIVATE_HEADERS["Cache-Control"],
     )
     _private(response)
     return response

@@ -11,7 +11,7 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from generations import selectors, services, tiers
+from generations import params, selectors, services, tiers
 from generations.forms import BaseGenerationForm, form_for
 from generations.models import OPTION_FIELDS, AspectRatio, Generation, Mode, Status
 from generations.services import library
@@ -165,10 +165,7 @@ def live(request: HttpRequest) -> HttpResponse:
     204 (no body; htmx swaps nothing) when nothing changed since the client's token;
     otherwise the changed cards as out-of-band swaps plus a fresh token.
     """
-    try:
-        version = int(request.GET.get("v", ""))
-    except ValueError:
-        version = 0
+    version = params.micros(request.GET.get("v"))
     context = live_context(request)
     if context["live_version"] <= version:
         return HttpResponse(status=204)
