@@ -75,8 +75,9 @@ def create(sim, path="/v1/video/generations", **overrides):
 def finish(sim, task_id, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        task = requests.get(f"{sim}/v1/videos/{task_id}", headers=AUTH, timeout=10).json()
-        if task["status"] in {"completed", "failed"}:
+        response = requests.get(f"{sim}/v1/videos/{task_id}", headers=AUTH, timeout=10)
+        task = response.json()
+        if response.ok and task["status"] in {"completed", "failed"}:
             return task
         time.sleep(0.1)
     raise AssertionError("task did not finish")
@@ -145,7 +146,7 @@ def test_unknown_task(sim):
 
 @pytest.mark.parametrize(
     ("model", "ratio", "size"),
-    [("seedance2.0-480p", "16:9", (854, 480)), ("seedance2.0-720p", "9:16", (720, 1280))],
+    [("seedance2.0-480p", "16:9", (864, 480)), ("seedance2.0-720p", "9:16", (704, 1248))],
 )
 def test_renders_a_real_mp4_of_the_requested_shape(sim, model, ratio, size):
     created = create(
@@ -176,7 +177,7 @@ def test_audio_only_when_asked_and_the_seed_decides_the_look(sim):
 
     (a, _, audio_a), (b, _, _), (c, _, _) = render(1), render(1), render(2)
     assert not audio_a
-    mean = lambda image: ImageStat.Stat(image.crop((0, 100, 854, 300))).mean  # noqa: E731
+    mean = lambda image: ImageStat.Stat(image.crop((0, 100, 864, 300))).mean  # noqa: E731
     assert mean(a[10]) == pytest.approx(mean(b[10]), abs=1)
     assert mean(a[10]) != pytest.approx(mean(c[10]), abs=5)
 
@@ -192,7 +193,7 @@ def test_watermark_only_when_asked(sim):
             ).json()["id"],
         )
         images, _, _ = frames(requests.get(task["video_url"], timeout=30).content)
-        return images[0].crop((600, 0, 854, 60))
+        return images[0].crop((610, 0, 864, 60))
 
     with_mark, without = corner(True), corner(False)
     assert ImageStat.Stat(with_mark).stddev != pytest.approx(ImageStat.Stat(without).stddev, abs=3)
