@@ -26,7 +26,7 @@ class Config:
     # How query answers look: "gateway" (the seed page's shape), "ark" (Volcengine Ark's own
     # task record) or "relay" (Ark's record in a gateway's {code, data} envelope).
     dialect: str = "gateway"
-    # Tasks (and their files) are forgotten this long after creation, as upstream does.
+    # Tasks (and their files) are forgotten this long after they ended, as upstream does.
     retention_seconds: float = 7 * 86400.0
     # The studio's output-size overrides (SEEDANCE_OUTPUT_SIZES), so both agree.
     output_sizes: dict[int, dict[str, tuple[int, int]]] = field(default_factory=dict)

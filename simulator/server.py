@@ -315,7 +315,7 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, state.body(task, time.time()))
 
     def _unknown_task(self, task_id: str) -> None:
-        if self.state.config.dialect == "gateway":
+        if self.state.dialect == "gateway":
             return self._error(400, "task_not_exist", f"task {task_id} does not exist")
         return self._error(404, "ResourceNotFound", "The specified task is not found.")
 

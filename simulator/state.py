@@ -73,9 +73,11 @@ class State:
         self.stock: dict[tuple[object, ...], tuple[Path, Path | None]] = {}
         self.reset_stats()
 
-    def set_faults(self, faults: dict[str, float]) -> None:
-        self.faults: dict[str, float] = {**DEFAULT_FAULTS, **faults}
+    def set_faults(self, faults: dict[str, Any]) -> None:
+        """Fault rates, plus ``"dialect"`` to switch the answer shape while running."""
+        self.faults: dict[str, Any] = {**DEFAULT_FAULTS, **faults}
         self.random = random.Random(self.faults.get("seed"))
+        self.dialect = str(self.faults.get("dialect") or self.config.dialect)
 
     def stock_clip(self, spec: Spec) -> tuple[Path, Path | None]:
         """A small stand-in of the right duration, rendered once per shape and reused."""
@@ -117,11 +119,16 @@ class State:
         return now - task.created < seconds / self.config.speed
 
     def purge(self, now: float) -> None:
-        """Forget tasks older than the retention period, files included, as the provider
-        does after about 7 days (docs/provider.md, "Retention")."""
+        """Forget tasks the retention period after they ended, files included, as the
+        provider does after about 7 days (docs/provider.md, "Retention")."""
         cutoff = now - self.config.retention_seconds
         with self.lock:
-            old = [t for t in self.tasks.values() if t.created < cutoff and t.rendered.is_set()]
+            old = [
+                t
+                for t in self.tasks.values()
+                if t.rendered.is_set()
+                and max(t.created + self.finishes_after(t), t.rendered_at) < cutoff
+            ]
             for task in old:
                 del self.tasks[task.id]
                 self.by_token.pop(task.token, None)
@@ -137,7 +144,7 @@ class State:
         if elapsed < queued:
             return Report("queued", 0)
         running = elapsed < done_at or not task.rendered.is_set()
-        if running or (task.outcome == "expire" and self.config.dialect == "gateway"):
+        if running or (task.outcome == "expire" and self.dialect == "gateway"):
             # Gateways often leave an upstream "expired" unmapped: the task sits running.
             fraction = min(0.99, (elapsed - queued) / max(done_at - queued, 1e-6))
             progress = 30 if not running else [10, 30, 50, 70, 90][min(4, int(fraction * 5))]
@@ -154,7 +161,7 @@ class State:
                 if task.outcome in MODERATION
                 else "The service failed to render."
             )
-            if self.config.dialect != "gateway":
+            if self.dialect != "gateway":
                 code += suffix
             return Report("failed", 100, error=(code, message))
         if task.withhold_url:
@@ -167,10 +174,10 @@ class State:
     def body(self, task: Task, now: float) -> dict[str, Any]:
         """The query answer in the configured dialect."""
         report = self.report(task, now)
-        if self.config.dialect == "gateway":
+        if self.dialect == "gateway":
             return _gateway(task, report)
         record = _ark(task, report, now)
-        if self.config.dialect == "ark":
+        if self.dialect == "ark":
             return record
         # A gateway relaying Ark: an envelope, progress as "50%", the error as one string.
         record["progress"] = f"{report.progress}%"
