@@ -131,15 +131,18 @@ def from_upstream_error(error: SeedanceError) -> Reason:
 
 
 def from_task_failure(code: str, message: str) -> Reason:
-    """A task that the provider accepted and then failed."""
+    """A task that the provider accepted and then failed. It was sent, so it is never
+    called "not charged": failed tasks are reportedly not billed, but only the provider's
+    settlement record can say (docs/provider.md, "Billing")."""
     if known := known_code(code):
         text, charged = _BY_CODE[known]
+        charged = "maybe" if charged == "no" else charged
         return Reason(code[:80], _with_charge(text, charged), charged)
     detail = _clean(message) or "no reason given"
     return Reason(
         code or "provider_failed",
-        _with_charge(f"The provider could not make this clip ({detail}).", "no"),
-        "no",
+        _with_charge(f"The provider could not make this clip ({detail}).", "maybe"),
+        "maybe",
     )
 
 

@@ -1,7 +1,8 @@
 """The fault suite: many generations against the simulator with every fault switched on,
 while the Celery worker is SIGKILLed and Redis is restarted with its data gone.
 
-It must end with every generation terminal, zero duplicate create calls, every success
+It must end with every generation terminal, zero duplicate accepted creates, no orphaned or
+left-over temp files, no "not charged" claim on a sent generation, every success
 backed by a playable stored file and every failure carrying a human reason.
 ``make test`` runs a small version; ``make faults`` runs 100+ (FAULT_GENERATIONS).
 """
@@ -46,7 +47,21 @@ FAULTS = {
     "task_moderate": 0.04,
     "result_expire_early": 0.03,
     "result_truncate": 0.10,
+    # The provider's own behaviours (docs/provider.md): refused polls, a finish without a
+    # link, a failing last frame, no usage, audio moderation. A fresh task being unknown
+    # for a moment is on by default.
+    "poll_401": 0.02,
+    "poll_403": 0.02,
+    "poll_404": 0.02,
+    "poll_429_quota": 0.02,
+    "completed_without_url": 0.10,
+    "last_frame_fail": 0.25,
+    "usage_missing": 0.20,
+    "task_moderate_audio": 0.03,
 }
+# Halfway through, the simulator answers in a gateway's relay of Ark's dialect, where an
+# upstream expiry is visible (a plain gateway leaves it running until the deadline).
+FAULTS_RELAY = {**FAULTS, "dialect": "relay", "task_expire": 0.03}
 
 
 def _restart_redis(proc: support.Proc, url: str, log_dir) -> support.Proc:
@@ -65,6 +80,17 @@ def _playable(path: str) -> bool:
         return False
 
 
+def _orphaned_files(media_root, rows) -> list:
+    """Files in storage that no generation (or reference) points at."""
+    known = {name for g in rows for name in (g.video.name, g.poster.name, g.last_frame.name)}
+    known |= {ref.file.name for g in rows for ref in g.references.all()}
+    return [
+        path
+        for path in media_root.rglob("*")
+        if path.is_file() and str(path.relative_to(media_root)) not in known
+    ]
+
+
 def test_no_job_lost_none_paid_twice(django_db_setup, django_db_blocker, user, proc_logs, tmp_path):
     from studio.celery import app
 
@@ -74,6 +100,8 @@ def test_no_job_lost_none_paid_twice(django_db_setup, django_db_blocker, user, p
         proc_logs, SIMULATOR_FAULTS=json.dumps(FAULTS), SIMULATOR_SPEED="120"
     )
     media_root = tmp_path / "media"
+    temp_dir = tmp_path / "worker-tmp"  # the worker's temp files, to prove none are left
+    temp_dir.mkdir()
     env = support.worker_env(
         database_url=support.database_url_for_current_test_db(),
         redis_url=redis_url,
@@ -85,6 +113,7 @@ def test_no_job_lost_none_paid_twice(django_db_setup, django_db_blocker, user, p
         SEEDANCE_SWEEP_SECONDS="1",
         SEEDANCE_DOWNLOAD_SECONDS="20",
         SEEDANCE_DEADLINE_MINUTES="4",
+        TMPDIR=str(temp_dir),
     )
     previous_broker = app.conf.broker_url
     support.point_celery_at(app, redis_url)
@@ -142,6 +171,7 @@ def test_no_job_lost_none_paid_twice(django_db_setup, django_db_blocker, user, p
                 if i == count // 2:
                     redis_proc = _restart_redis(redis_proc, redis_url, proc_logs)
                     redis_restarts += 1
+                    requests.post(f"{sim_url}/_sim/faults", json=FAULTS_RELAY, timeout=5)
             deadline = time.monotonic() + 120 + count * 4
             while time.monotonic() < deadline:
                 if (
@@ -161,12 +191,22 @@ def test_no_job_lost_none_paid_twice(django_db_setup, django_db_blocker, user, p
         accepted_dupes = sum(max(0, n - 1) for n in stats["accepted_by_prompt"].values())
         playable = [g for g in succeeded if _playable(str(media_root / g.video.name))]
         reasons = [g for g in failed if g.error_message.strip()]
+        worker.stop()  # before counting temp files: nothing may be mid-download
+        orphans = _orphaned_files(media_root, rows)
+        left_in_temp = [p for p in temp_dir.rglob("*") if p.is_file()]
+        # Sent = the provider accepted a task for it; such a clip may have been billed.
+        sent = [g for g in rows if stats["accepted_by_prompt"].get(g.prompt)]
+        not_charged = [g for g in sent if g.charged == "no" or "not charged" in g.error_message]
+        settled = [g for g in succeeded if g.settled_cost is not None]
         print(
             f"\nfault suite: generations={len(rows)} terminal={len(terminal)} "
             f"succeeded={len(succeeded)} failed={len(failed)} "
             f"playable={len(playable)}/{len(succeeded)} failures_with_reason="
             f"{len(reasons)}/{len(failed)} create_requests={stats['creates_total']} "
             f"accepted={stats['accepted_total']} duplicate_accepted_creates={accepted_dupes} "
+            f"orphaned_files={len(orphans)} files_left_in_temp={len(left_in_temp)} "
+            f"not_charged_claims_on_sent={len(not_charged)} settled={len(settled)}/"
+            f"{len(succeeded)} last_frame_missing={sum(g.last_frame_missing for g in rows)} "
             f"worker_sigkills={kills} redis_restarts={redis_restarts}\n"
             f"failure reasons: {dict(Counter(g.error_code for g in failed))}"
         )
@@ -176,6 +216,9 @@ def test_no_job_lost_none_paid_twice(django_db_setup, django_db_blocker, user, p
         assert accepted_dupes == 0
         assert len(playable) == len(succeeded)
         assert len(reasons) == len(failed)
+        assert orphans == [] and left_in_temp == []
+        assert not_charged == [], [(g.prompt, g.error_message) for g in not_charged]
+        assert len(settled) == len(succeeded)
         assert succeeded, "with these rates most generations should succeed"
         assert kills >= 2 and redis_restarts == 1
     finally:
