@@ -41,8 +41,13 @@ class GenerationAdmin(admin.ModelAdmin):
         "next_poll_at",
         "upstream_task_id",
         "error_code",
+        "upstream_problem",
+        "upstream_problem_since",
+        "estimated_cost",
+        "settled_cost",
     )
-    list_filter = (StuckFilter, "status", "model", "mode")
+    # "upstream problem": sent generations whose polls are refused or failing right now.
+    list_filter = (StuckFilter, "upstream_problem", "status", "model", "mode")
     search_fields = ("id", "upstream_task_id", "prompt", "user__username")
     readonly_fields = [f.name for f in Generation._meta.fields]
     inlines = [EventInline]

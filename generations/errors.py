@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generations.seedance import SeedanceError
+from generations.seedance_tasks import code_matches
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,11 @@ _BY_CODE = {
         "prompt or seed.",
         "no",
     ),
+    "OutputAudioSensitiveContentDetected": (
+        "The finished clip's sound was blocked by the provider's content filter. Try a "
+        "different prompt or seed, or turn audio off.",
+        "no",
+    ),
     "AuthenticationError": (
         "The provider refused the studio's API key. An administrator needs to check "
         "SEEDANCE_API_KEY.",
@@ -65,6 +71,11 @@ _BY_CODE = {
         "The provider no longer knows this task (it may have been purged). Press Try again.",
         "maybe",
     ),
+    "expired": (
+        "The provider let this task expire before it finished. Press Try again.",
+        "maybe",
+    ),
+    "cancelled": ("The provider cancelled this task. Press Try again.", "maybe"),
 }
 
 _BY_STATUS = {
@@ -75,6 +86,12 @@ _BY_STATUS = {
 
 NOT_CHARGED = "You were not charged."
 MAYBE_CHARGED = "You may have been charged."
+
+
+def known_code(code: str) -> str:
+    """The table's code for ``code``, which may carry a sub-reason after a dot
+    (``OutputVideoSensitiveContentDetected.PrivacyInformation``, docs/provider.md)."""
+    return next((known for known in _BY_CODE if code_matches(code, known)), "")
 
 
 def _with_charge(message: str, charged: str) -> str:
@@ -110,7 +127,7 @@ def from_upstream_error(error: SeedanceError) -> Reason:
             "avoid a double charge. Check the provider's dashboard, or press Try again.",
             "maybe",
         )
-    code = error.code if error.code in _BY_CODE else _BY_STATUS.get(error.http_status or 0, "")
+    code = known_code(error.code) or _BY_STATUS.get(error.http_status or 0, "")
     if code:
         message, charged = _BY_CODE[code]
         return Reason(code, _with_charge(message, charged), charged)
@@ -135,15 +152,18 @@ def from_upstream_error(error: SeedanceError) -> Reason:
 
 
 def from_task_failure(code: str, message: str) -> Reason:
-    """A task that the provider accepted and then failed."""
-    if code in _BY_CODE:
-        text, charged = _BY_CODE[code]
-        return Reason(code, _with_charge(text, charged), charged)
+    """A task that the provider accepted and then failed. It was sent, so it is never
+    called "not charged": failed tasks are reportedly not billed, but only the provider's
+    settlement record can say (docs/provider.md, "Billing")."""
+    if known := known_code(code):
+        text, charged = _BY_CODE[known]
+        charged = "maybe" if charged == "no" else charged
+        return Reason(code[:80], _with_charge(text, charged), charged)
     detail = _clean(message) or "no reason given"
     return Reason(
         code or "provider_failed",
-        _with_charge(f"The provider could not make this clip ({detail}).", "no"),
-        "no",
+        _with_charge(f"The provider could not make this clip ({detail}).", "maybe"),
+        "maybe",
     )
 
 
@@ -164,8 +184,18 @@ def timed_out(minutes: float, *, was_sent: bool) -> Reason:
     )
 
 
-def still_running(minutes: float, upstream_status: str) -> Reason:
-    """The deadline passed and the last poll, made after it, did not see the clip finish."""
+def still_running(minutes: float, upstream_status: str, problem: str = "") -> Reason:
+    """The deadline passed and the last poll, made after it, did not see the clip finish.
+    With a poll ``problem`` (a ``PROBLEMS`` key) the studio never learned the outcome, and
+    says why rather than claiming the clip was still running."""
+    if problem in PROBLEMS:
+        why = PROBLEMS[problem].split(";")[0].split(" — ")[0].rstrip(".")
+        return Reason(
+            "timed_out",
+            f"The studio could not learn the outcome within {minutes:g} minutes: {why}. "
+            "It was not resent. You may have been charged; press Try again for a new attempt.",
+            "maybe",
+        )
     seen = f" (its last status there: {upstream_status})" if upstream_status else ""
     return Reason(
         "timed_out",
@@ -201,3 +231,28 @@ def _clean(message: str) -> str:
     if text.startswith(("{", "[")):
         return ""
     return text[:200]
+
+
+# What a card says while polls of a sent task are refused or failing: the clip is still
+# being made and billed upstream, so nothing is given up before the deadline
+# (docs/provider.md, "Refused polls").
+PROBLEMS = {
+    "auth": "The provider refused our key; fix SEEDANCE_API_KEY — the clip is still being "
+    "made and billed.",
+    "not_found": "The provider does not show this task right now; we keep asking — the clip "
+    "may still be being made and billed.",
+    "quota": "The provider refuses status checks because the account's quota is used up; "
+    "the clip is still being made and billed.",
+    "rate_limited": "The provider is rate-limiting status checks; we keep asking — the clip "
+    "is still being made and billed.",
+    "unreachable": "The provider is not answering status checks; we keep asking — the clip "
+    "is still being made and billed.",
+    "no_url": "The provider says the clip is finished but sent no link yet; asking again.",
+}
+
+
+def poll_problem(error: SeedanceError) -> str:
+    """The ``PROBLEMS`` key for a failed poll."""
+    if error.poll_refused:
+        return error.poll_refused
+    return "rate_limited" if error.kind == "rate_limited" else "unreachable"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -118,6 +119,14 @@ class Generation(models.Model):
     result_url = models.TextField(blank=True)
     result_last_frame_url = models.TextField(blank=True)
     poll_count = models.PositiveIntegerField(default=0)
+    # What is wrong with polling a sent task right now (a key in errors.PROBLEMS: a refused
+    # key, an unknown task, a spent quota, no answer, a finish without a link) and since
+    # when; cleared by the next good answer. Polling goes on until the deadline meanwhile.
+    upstream_problem = models.CharField(max_length=20, blank=True, db_index=True)
+    upstream_problem_since = models.DateTimeField(null=True, blank=True)
+    # Consecutive polls that met the current problem (its backoff, and how often a
+    # "completed" without a link is asked again before it counts as a failure).
+    poll_failures = models.PositiveSmallIntegerField(default=0)
 
     video = models.FileField(upload_to=_result_path, max_length=300, blank=True)
     poster = models.FileField(upload_to=_result_path, max_length=300, blank=True)
@@ -128,6 +137,13 @@ class Generation(models.Model):
     video_height = models.PositiveIntegerField(null=True, blank=True)
     video_duration = models.FloatField(null=True, blank=True)
     video_has_audio = models.BooleanField(null=True, blank=True)
+    video_frames = models.PositiveIntegerField(null=True, blank=True)
+    # The last frame was asked for but could not be fetched: the video was saved anyway.
+    last_frame_missing = models.BooleanField(default=False)
+    # What the provider bills (usage.completion_tokens), when it says; and the settled cost,
+    # from those tokens or else from the probed output (docs/provider.md, "Billing").
+    usage_tokens = models.PositiveBigIntegerField(null=True, blank=True)
+    settled_cost = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -171,6 +187,25 @@ class Generation(models.Model):
         """Whether a live share link exists now (the gallery's page statement asks the same
         in SQL: ``shared_until > now``)."""
         return self.shared_until is not None and self.shared_until > timezone.now()
+
+    @property
+    def cost(self) -> Decimal:
+        """The settled cost where known, else the estimate: what limits and totals count."""
+        return self.settled_cost if self.settled_cost is not None else self.estimated_cost
+
+    @property
+    def cost_gap(self) -> Decimal | None:
+        """Settled minus estimated (positive: it cost more than estimated), once settled."""
+        if self.settled_cost is None:
+            return None
+        return self.settled_cost - self.estimated_cost
+
+    @property
+    def problem_message(self) -> str:
+        """The honest sentence for ``upstream_problem`` while the clip is unfinished."""
+        from generations.errors import PROBLEMS
+
+        return PROBLEMS.get(self.upstream_problem, "") if self.is_running else ""
 
     @property
     def is_finished(self) -> bool:

@@ -17,27 +17,18 @@ from typing import Any
 import requests
 from urllib3.exceptions import NewConnectionError
 
-# Upstream and gateway statuses, mapped onto the few we act on (api-notes.md, "Query").
-_STATUS_MAP = {
-    "queued": "queued",
-    "pending": "queued",
-    "submitted": "queued",
-    "in_progress": "running",
-    "running": "running",
-    "processing": "running",
-    "completed": "completed",
-    "succeeded": "completed",
-    "success": "completed",
-    "failed": "failed",
-    "failure": "failed",
-    "cancelled": "cancelled",
-    "canceled": "cancelled",
-    "expired": "expired",
-}
-# 429 codes that are spend caps, not rate limits: waiting does not help.
+from generations.seedance_tasks import TaskStatus, code_matches, parse_task
+
+# 429 codes that are spend caps, not rate limits: waiting does not help. Matched by prefix,
+# as Ark appends sub-reasons after a dot (docs/provider.md, "Error codes").
 # A task id no provider issues (theirs start "task_" or "cgt-" plus random characters).
 KEY_PROBE_TASK_ID = "studio-readiness-probe"
-_QUOTA_CODES = {"QuotaExceeded", "SetLimitExceeded", "AccountOverdueError", "insufficient_quota"}
+_QUOTA_CODES = ("QuotaExceeded", "SetLimitExceeded", "AccountOverdueError", "insufficient_quota")
+# A refused query says nothing about the task (docs/provider.md, "Refused polls"): what kind
+# of refusal it was, for the studio's notice and the operators.
+POLL_REFUSED_AUTH = "auth"
+POLL_REFUSED_NOT_FOUND = "not_found"
+POLL_REFUSED_QUOTA = "quota"
 
 
 @dataclass(frozen=True)
@@ -85,23 +76,6 @@ class CreateRequest:
         return body
 
 
-@dataclass(frozen=True)
-class TaskStatus:
-    task_id: str
-    status: str  # queued | running | completed | failed | cancelled | expired | unknown
-    raw_status: str
-    progress: int = 0
-    video_url: str | None = None
-    last_frame_url: str | None = None
-    error_code: str = ""
-    error_message: str = ""
-    completed_at: float | None = None  # the provider's finish time (Unix seconds), if sent
-
-    @property
-    def is_final(self) -> bool:
-        return self.status in {"completed", "failed", "cancelled", "expired"}
-
-
 @dataclass
 class SeedanceError(Exception):
     """An upstream failure, classified for the caller.
@@ -118,6 +92,8 @@ class SeedanceError(Exception):
     maybe_accepted: bool = False
     retry_after: float | None = None
     kind: str = field(default="error")
+    # Set on a refused query (``POLL_REFUSED_*``): the poll failed, the task did not.
+    poll_refused: str = ""
 
     def __str__(self) -> str:
         status = f"HTTP {self.http_status} " if self.http_status else ""
@@ -191,7 +167,7 @@ class SeedanceClient:
             error.permanent = False
             raise error from None
         if response.status_code >= 400:
-            raise _http_error(response, during_create=False)
+            raise _poll_error(_http_error(response, during_create=False))
         return parse_task(_json_body(response, maybe_accepted=False), task_id)
 
     def key_accepted(self) -> bool:
@@ -213,45 +189,23 @@ class SeedanceClient:
         return response.status_code not in {401, 403}
 
 
-def parse_task(data: dict[str, Any], task_id: str) -> TaskStatus:
-    raw = str(data.get("status") or "").lower()
-    status = _STATUS_MAP.get(raw, "unknown")
-    result = data.get("result") if isinstance(data.get("result"), dict) else {}
-    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
-    content = data.get("content") if isinstance(data.get("content"), dict) else {}
-    outputs = result.get("outputs") if isinstance(result.get("outputs"), list) else []
-    video_url = (
-        data.get("video_url")
-        or result.get("video_url")
-        or (outputs[0] if outputs and isinstance(outputs[0], str) else None)
-        or metadata.get("url")
-        or content.get("video_url")
-    )
-    last_frame_url = (
-        data.get("last_frame_url")
-        or metadata.get("last_frame_url")
-        or content.get("last_frame_url")
-    )
-    error = data.get("error") if isinstance(data.get("error"), dict) else {}
-    try:
-        progress = max(0, min(100, int(data.get("progress") or 0)))
-    except (TypeError, ValueError):
-        progress = 0
-    try:
-        completed_at = float(data["completed_at"]) if data.get("completed_at") else None
-    except (TypeError, ValueError):
-        completed_at = None
-    return TaskStatus(
-        task_id=str(data.get("id") or data.get("task_id") or task_id),
-        status=status,
-        raw_status=raw,
-        progress=progress,
-        video_url=video_url if isinstance(video_url, str) else None,
-        last_frame_url=last_frame_url if isinstance(last_frame_url, str) else None,
-        error_code=str(error.get("code") or ""),
-        error_message=str(error.get("message") or ""),
-        completed_at=completed_at,
-    )
+def _poll_error(error: SeedanceError) -> SeedanceError:
+    """No answer to a query is a verdict on the task: a 401/403 (a rotated key), a 404 or
+    ``task_not_exist`` (right after a create, or a relay's hiccup) and a quota 429 are all
+    refusals of the question (docs/provider.md, "Refused polls"). None is permanent."""
+    status, code = error.http_status or 0, error.code
+    if status in {401, 403}:
+        error.poll_refused = POLL_REFUSED_AUTH
+    elif (
+        status == 404
+        or code_matches(code, "task_not_exist")
+        or code_matches(code, "ResourceNotFound")
+    ):
+        error.poll_refused = POLL_REFUSED_NOT_FOUND
+    elif any(code_matches(code, quota) for quota in _QUOTA_CODES):
+        error.poll_refused = POLL_REFUSED_QUOTA
+    error.permanent = False
+    return error
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -304,7 +258,7 @@ def _http_error(response: requests.Response, *, during_create: bool) -> Seedance
     status = response.status_code
     code, message = _error_fields(response)
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
-    if status == 429 and code not in _QUOTA_CODES:
+    if status == 429 and not any(code_matches(code, quota) for quota in _QUOTA_CODES):
         # Rejected before any work: safe to send again after the pause.
         return SeedanceError(
             message or "rate limited", status, code, retry_after=retry_after, kind="rate_limited"

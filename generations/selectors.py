@@ -9,13 +9,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, QuerySet
+from django.db.models import BooleanField, Count, Min, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils import timezone
 
 from generations import params as query_params
 from generations import tiers
+from generations.errors import PROBLEMS
 from generations.models import TERMINAL, UNFINISHED, AspectRatio, Generation, Mode, Status
 
 PAGE_SIZE = 24
@@ -31,6 +32,9 @@ CARD_FIELDS = (
     "duration",
     "aspect_ratio",
     "estimated_cost",
+    "settled_cost",
+    "upstream_problem",
+    "last_frame_missing",
     "starred",
     "shared_until",
     "group",
@@ -249,4 +253,33 @@ def page(user: Any, filters: Filters, cursor: str) -> Page:
     latest, active = rows[0][:2]
     return Page(
         user, [key[0] for key in keys], next_cursor, html_key, Live(_micros(latest), bool(active))
+    )
+
+
+@dataclass(frozen=True)
+class ProviderProblem:
+    """What is wrong with polling the provider: the most widespread problem among running
+    generations, since when (the earliest still open), and how many generations it holds."""
+
+    problem: str
+    message: str
+    since: datetime
+    generations: int
+
+
+def provider_problem_summary() -> ProviderProblem | None:
+    """For a degraded readiness check and operators: None while every poll is answered."""
+    rows = list(
+        Generation.objects.filter(status=Status.RUNNING)
+        .exclude(upstream_problem="")
+        .values("upstream_problem")
+        .annotate(count=Count("pk"), since=Min("upstream_problem_since"))
+        .order_by("-count", "since")[:1]
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    problem = row["upstream_problem"]
+    return ProviderProblem(
+        problem, PROBLEMS.get(problem, problem), row["since"] or timezone.now(), row["count"]
     )

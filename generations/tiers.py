@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from generations import sizes
+
 ASPECT_RATIOS = ("16:9", "9:16", "1:1")
 DURATION_MIN = 5
 DURATION_MAX = 15
@@ -33,14 +35,8 @@ class Tier:
         return self.model != "seedance2.0-4k" or settings.SEEDANCE_ENABLE_4K
 
     def size(self, aspect_ratio: str) -> tuple[int, int]:
-        """Output width × height: the short side is the tier's p-value."""
-        short = self.height
-        long_side = {480: 854, 720: 1280, 1080: 1920, 2160: 3840}[short]
-        if aspect_ratio == "16:9":
-            return long_side, short
-        if aspect_ratio == "9:16":
-            return short, long_side
-        return short, short
+        """Output width × height as the provider renders it (``generations.sizes``)."""
+        return sizes.output_size(self.height, aspect_ratio, settings.SEEDANCE_OUTPUT_SIZES)
 
 
 # Prices: BytePlus international list (api-notes.md); mini and 4K are not published, so
@@ -135,16 +131,17 @@ def get_tier(model: str) -> Tier:
 def estimate_cost(
     *, model: str, aspect_ratio: str, duration: int, input_video_seconds: float = 0.0
 ) -> float:
-    """Estimated USD, from the provider's token formula (api-notes.md, "Billing").
+    """Estimated USD, from the provider's token formula on the size it renders
+    (docs/provider.md, "Billing" and "Output sizes")."""
+    width, height = get_tier(model).size(aspect_ratio)
+    tokens = sizes.completion_tokens(width, height, duration + input_video_seconds)
+    return cost_of_tokens(model=model, tokens=tokens, video_input=bool(input_video_seconds))
 
-    tokens ≈ width × height × (24 × (output s + input-video s) + 1) ÷ 1024
-    """
-    tier = get_tier(model)
-    width, height = tier.size(aspect_ratio)
-    tokens = width * height * (24 * (duration + input_video_seconds) + 1) / 1024
-    text_rate, video_rate = _price(tier)
-    rate = video_rate if input_video_seconds else text_rate
-    return round(tokens / 1_000_000 * rate, 4)
+
+def cost_of_tokens(*, model: str, tokens: int, video_input: bool) -> float:
+    """USD for ``tokens`` at the tier's price (the video-input price when a video was sent)."""
+    text_rate, video_rate = _price(get_tier(model))
+    return round(tokens / 1_000_000 * (video_rate if video_input else text_rate), 4)
 
 
 # api-notes.md: a real task sat about 6 s in the queue before it ran.

@@ -8,6 +8,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generations.sizes import parse_overrides
+
+DIALECTS = ("gateway", "ark", "relay")
+
 
 @dataclass
 class Config:
@@ -23,6 +27,13 @@ class Config:
     # API host itself.
     cdn_host: str = "localhost"
     error_style: str = "openai"
+    # How query answers look: "gateway" (the seed page's shape), "ark" (Volcengine Ark's own
+    # task record) or "relay" (Ark's record in a gateway's {code, data} envelope).
+    dialect: str = "gateway"
+    # Tasks (and their files) are forgotten this long after they ended, as upstream does.
+    retention_seconds: float = 7 * 86400.0
+    # The studio's output-size overrides (SEEDANCE_OUTPUT_SIZES), so both agree.
+    output_sizes: dict[int, dict[str, tuple[int, int]]] = field(default_factory=dict)
     faults: dict[str, float] = field(default_factory=dict)
     log: bool = False
     # Stock clips: one small clip per (duration, ratio, audio, last frame), shared by every
@@ -41,10 +52,15 @@ class Config:
             public_url=env.get("SIMULATOR_PUBLIC_URL", ""),
             cdn_host=env.get("SIMULATOR_CDN_HOST", "localhost"),
             error_style=env.get("SIMULATOR_ERROR_STYLE", "openai"),
+            dialect=env.get("SIMULATOR_DIALECT") or "gateway",
+            retention_seconds=float(env.get("SIMULATOR_RETENTION_SECONDS") or 7 * 86400),
+            output_sizes=parse_overrides(env.get("SEEDANCE_OUTPUT_SIZES", "")),
             faults=json.loads(env.get("SIMULATOR_FAULTS") or "{}"),
             log=env.get("SIMULATOR_LOG") == "1",
             stock=env.get("SIMULATOR_STOCK") == "1",
         )
+        if config.dialect not in DIALECTS:
+            raise SystemExit(f"SIMULATOR_DIALECT must be one of {', '.join(DIALECTS)}")
         if env.get("SIMULATOR_DATA_DIR"):
             config.data_dir = Path(env["SIMULATOR_DATA_DIR"])
             config.data_dir.mkdir(parents=True, exist_ok=True)

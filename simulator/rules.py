@@ -3,8 +3,11 @@ parameter. Returns a normalised request the renderer can use."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from generations import sizes
 
 MODELS = {
     "seedance2.0-480p": 480,
@@ -16,7 +19,6 @@ MODELS = {
     "seedance2.0-mini-480p": 480,
     "seedance2.0-mini-720p": 720,
 }
-LONG_SIDE = {480: 854, 720: 1280, 1080: 1920, 2160: 3840}
 ASPECT_RATIOS = ("16:9", "9:16", "1:1")
 OPERATIONS = ("reference_to_video", "edit_video", "extend_video", "first_last_frame")
 SEED_MIN, SEED_MAX = -1, 2**32 - 1
@@ -51,14 +53,11 @@ class Spec:
     audios: list[str] = field(default_factory=list)
 
 
-def output_size(model: str, aspect_ratio: str) -> tuple[int, int]:
-    short = MODELS[model]
-    long_side = LONG_SIDE[short]
-    if aspect_ratio == "16:9":
-        return long_side, short
-    if aspect_ratio == "9:16":
-        return short, long_side
-    return short, short
+def output_size(
+    model: str, aspect_ratio: str, overrides: Mapping[int, Mapping[str, tuple[int, int]]] | None
+) -> tuple[int, int]:
+    """What the provider renders: the studio's one size table (``generations.sizes``)."""
+    return sizes.output_size(MODELS[model], aspect_ratio, overrides)
 
 
 def _flag(extra: dict[str, Any], name: str, default: bool) -> bool:
@@ -106,7 +105,9 @@ def _duration(body: dict[str, Any]) -> int:
     return value
 
 
-def validate(body: Any) -> Spec:
+def validate(
+    body: Any, output_sizes: Mapping[int, Mapping[str, tuple[int, int]]] | None = None
+) -> Spec:
     if not isinstance(body, dict):
         raise Invalid("body", "the request body must be a JSON object")
     model = body.get("model")
@@ -159,7 +160,7 @@ def validate(body: Any) -> Spec:
         raise Invalid(
             "extra_body.seed", f"extra_body.seed must be an integer from -1 to {SEED_MAX}"
         )
-    width, height = output_size(model, aspect_ratio)
+    width, height = output_size(model, aspect_ratio, output_sizes)
     return Spec(
         model=model,
         prompt=prompt,

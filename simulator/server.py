@@ -4,7 +4,6 @@ counters, on the standard library's threading HTTP server."""
 from __future__ import annotations
 
 import json
-import random
 import secrets
 import shutil
 import socket
@@ -12,137 +11,27 @@ import string
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from generations.sizes import completion_tokens
 from simulator import render
 from simulator.config import Config
-from simulator.rules import Invalid, Spec, validate
+from simulator.rules import MODELS, Invalid, Spec, validate
+from simulator.state import State, Task
 
 # Realistic run times at speed 1 (api-notes.md: ~30 s to 5 min): base + per output second.
 RUN_TIME = {480: (30, 3), 720: (40, 6), 1080: (60, 12), 2160: (90, 14)}
-QUEUE_SECONDS = 6.0
-STOCK_SIZE = {"16:9": (320, 180), "9:16": (180, 320), "1:1": (240, 240)}
 MAX_BODY = 10 * 1024 * 1024
 
 
-@dataclass
-class Task:
-    id: str
-    spec: Spec
-    seed: int
-    created: float
-    run_seconds: float
-    token: str
-    rendered: threading.Event = field(default_factory=threading.Event)
-    render_error: str = ""
-    video: Path | None = None
-    last_frame: Path | None = None
-    completed_at: float | None = None
-    rendered_at: float = 0.0
-    outcome: str = "ok"  # ok | fail | moderate
-    expire_early: bool = False
-    redirect: bool = False  # the result link is on the API host, which 302s to the CDN
-
-
-class State:
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self.lock = threading.Lock()
-        self.tasks: dict[str, Task] = {}
-        self.by_token: dict[str, Task] = {}
-        self.faults: dict[str, float] = dict(config.faults)
-        self.random = random.Random(self.faults.get("seed"))
-        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="render")
-        self.stock_lock = threading.Lock()
-        self.stock: dict[tuple[object, ...], tuple[Path, Path | None]] = {}
-        self.cdn_url = ""  # set by the server once the CDN listens
-        self.reset_stats()
-
-    def stock_clip(self, spec: Spec) -> tuple[Path, Path | None]:
-        """A small stand-in of the right duration, rendered once per shape and reused."""
-        key = (spec.duration, spec.aspect_ratio, spec.generate_audio, spec.return_last_frame)
-        with self.stock_lock:
-            if key not in self.stock:
-                width, height = STOCK_SIZE[spec.aspect_ratio]
-                small = replace(spec, width=width, height=height, prompt="stock", watermark=False)
-                folder = self.config.data_dir / "stock" / "-".join(map(str, key)).replace(":", "x")
-                folder.mkdir(parents=True, exist_ok=True)
-                self.stock[key] = render.render(small, render.Inputs(), 0, folder)
-            return self.stock[key]
-
-    def reset_stats(self) -> None:
-        self.stats: dict[str, Any] = {
-            "creates_total": 0,
-            "creates_by_prompt": {},
-            "accepted_total": 0,
-            "accepted_by_prompt": {},
-            "polls_total": 0,
-            "polls_by_task": {},
-            "downloads_total": 0,
-            "connections_total": 0,
-            "cdn_requests_total": 0,
-            "redirects_total": 0,
-        }
-
-    def roll(self, name: str) -> bool:
-        rate = float(self.faults.get(name, 0) or 0)
-        with self.lock:
-            return rate > 0 and self.random.random() < rate
-
-    def finishes_after(self, task: Task) -> float:
-        """Seconds from creation to the upstream finish (queue wait plus run time)."""
-        return (QUEUE_SECONDS + task.run_seconds) / self.config.speed
-
-    def status(self, task: Task, now: float) -> dict[str, Any]:
-        elapsed = now - task.created
-        queued = QUEUE_SECONDS / self.config.speed
-        body: dict[str, Any] = {
-            "id": task.id,
-            "task_id": task.id,
-            "object": "video.generation.job",
-            "model": task.spec.model,
-            "created_at": int(task.created),
-        }
-        done_at = self.finishes_after(task)
-        if elapsed < queued:
-            return {**body, "status": "queued", "progress": 0}
-        if elapsed < done_at or not task.rendered.is_set():
-            fraction = min(0.99, (elapsed - queued) / max(done_at - queued, 1e-6))
-            progress = [10, 30, 50, 70, 90][min(4, int(fraction * 5))]
-            return {**body, "status": "in_progress", "progress": progress}
-        if task.completed_at is None:
-            # The real finish (or when a late render ended), not when someone looked.
-            task.completed_at = max(task.created + done_at, task.rendered_at)
-        if task.render_error or task.outcome != "ok":
-            code, message = {
-                "moderate": (
-                    "OutputVideoSensitiveContentDetected",
-                    "The generated video may contain sensitive content.",
-                ),
-            }.get(task.outcome, ("InternalServiceError", "The service failed to render."))
-            return {
-                **body,
-                "status": "failed",
-                "progress": 100,
-                "error": {"code": code, "message": message},
-            }
-        base = self.public_url() if task.redirect or not self.cdn_url else self.cdn_url
-        body.update(
-            status="completed",
-            progress=100,
-            completed_at=int(task.completed_at),
-            video_url=f"{base}/files/{task.token}/video.mp4",
-        )
-        if task.last_frame:
-            body["last_frame_url"] = f"{base}/files/{task.token}/last_frame.png"
-        return body
-
-    def public_url(self) -> str:
-        return self.config.public_url.rstrip("/")
+POLL_REFUSALS = (
+    ("poll_401", 401, "AuthenticationError", "the API key is invalid or was revoked"),
+    ("poll_403", 403, "AccessDenied", "the account may not access this resource"),
+    ("poll_404", 404, "ResourceNotFound", "The specified task is not found."),
+    ("poll_429_quota", 429, "QuotaExceeded", "the account's quota is exhausted"),
+)
 
 
 def _task_id() -> str:
@@ -254,8 +143,7 @@ class Handler(BaseHTTPRequestHandler):
                 faults = self._body()
             except Invalid as exc:
                 return self._error(400, exc.code, exc.message)
-            self.state.faults = dict(faults or {})
-            self.state.random = random.Random(self.state.faults.get("seed"))
+            self.state.set_faults(dict(faults or {}))
             return self._send(200, self.state.faults)
         if not path.startswith("/_sim/"):
             self._error(404, "not_found", "no such endpoint")
@@ -272,7 +160,8 @@ class Handler(BaseHTTPRequestHandler):
             with self.state.lock:
                 stats = json.loads(json.dumps(self.state.stats))
                 tasks = self.state.tasks.values()
-                stats["tasks"] = {t.id: self.state.status(t, time.time())["status"] for t in tasks}
+                now = time.time()
+                stats["tasks"] = {t.id: self.state.report(t, now).phase for t in tasks}
                 # When each task finishes (or finished) upstream, in epoch seconds.
                 stats["done_at"] = {t.id: t.created + self.state.finishes_after(t) for t in tasks}
             return self._send(200, stats)
@@ -308,7 +197,7 @@ class Handler(BaseHTTPRequestHandler):
             if state.roll(f"create_{status}"):
                 return self._error(status, "InternalServiceError", "upstream error")
         try:
-            spec = validate(body)
+            spec = validate(body, state.config.output_sizes)
             if "[[reject-input]]" in spec.prompt:
                 raise Invalid(
                     "prompt",
@@ -344,7 +233,7 @@ class Handler(BaseHTTPRequestHandler):
         task_id = _task_id()
         folder = state.config.data_dir / task_id
         inputs = render.fetch_inputs(spec, folder / "inputs")
-        base, per_second = RUN_TIME[min(spec.width, spec.height)]
+        base, per_second = RUN_TIME[MODELS[spec.model]]
         seed = spec.seed if spec.seed is not None else secrets.randbelow(2**32)
         task = Task(
             id=task_id,
@@ -353,13 +242,26 @@ class Handler(BaseHTTPRequestHandler):
             created=time.time(),
             run_seconds=base + per_second * spec.duration,
             token=secrets.token_urlsafe(24),
+            folder=folder,
         )
-        if "[[moderate]]" in spec.prompt or state.roll("task_moderate"):
+        if "[[moderate-audio]]" in spec.prompt or state.roll("task_moderate_audio"):
+            task.outcome = "moderate_audio"
+        elif "[[moderate]]" in spec.prompt or state.roll("task_moderate"):
             task.outcome = "moderate"
         elif "[[fail]]" in spec.prompt or state.roll("task_fail"):
             task.outcome = "fail"
+        elif "[[expire]]" in spec.prompt or state.roll("task_expire"):
+            task.outcome = "expire"
         task.expire_early = state.roll("result_expire_early")
         task.redirect = state.roll("result_redirect")
+        task.withhold_url = state.roll("completed_without_url")
+        task.last_frame_fails = state.roll("last_frame_fail")
+        if not state.roll("usage_missing"):
+            # Billed on what is rendered plus any input video (docs/provider.md, "Billing").
+            input_seconds = sum(render.probe_seconds(path) for path in inputs.videos)
+            task.usage_tokens = completion_tokens(
+                spec.width, spec.height, spec.duration + input_seconds
+            )
         with state.lock:
             state.tasks[task_id] = task
             state.by_token[task.token] = task
@@ -388,6 +290,8 @@ class Handler(BaseHTTPRequestHandler):
         if not self._authorized():
             return
         state = self.state
+        now = time.time()
+        state.purge(now)
         with state.lock:
             state.stats["polls_total"] += 1
             state.stats["polls_by_task"][task_id] = state.stats["polls_by_task"].get(task_id, 0) + 1
@@ -402,13 +306,23 @@ class Handler(BaseHTTPRequestHandler):
         for status in (500, 503):
             if state.roll(f"poll_{status}"):
                 return self._error(status, "InternalServiceError", "upstream error")
-        if task is None:
-            return self._error(400, "task_not_exist", f"task {task_id} does not exist")
+        # Refusals of the query itself, which say nothing about the task (docs/provider.md,
+        # "Refused polls"): a rotated or revoked key, a missing resource, a spent quota.
+        for fault, status, code, message in POLL_REFUSALS:
+            if state.roll(fault):
+                return self._error(status, code, message)
+        if task is None or state.not_visible_yet(task, now):
+            return self._unknown_task(task_id)
         if state.roll("poll_slow"):
             time.sleep(float(state.faults.get("slow_seconds", 20)))
         if state.roll("poll_malformed"):
             return self._send(200, b"<html>502 Bad Gateway</html>")
-        self._send(200, state.status(task, time.time()))
+        self._send(200, state.body(task, time.time()))
+
+    def _unknown_task(self, task_id: str) -> None:
+        if self.state.dialect == "gateway":
+            return self._error(400, "task_not_exist", f"task {task_id} does not exist")
+        return self._error(404, "ResourceNotFound", "The specified task is not found.")
 
     def _redirect_to_cdn(self, path: str) -> None:
         with self.state.lock:
@@ -428,6 +342,8 @@ class Handler(BaseHTTPRequestHandler):
             target = {"video.mp4": task.video, "last_frame.png": task.last_frame}.get(parts[2])
         if target is None or not target.exists():
             return self._error(404, "not_found", "the file does not exist or has expired")
+        if target == task.last_frame and task.last_frame_fails:
+            return self._error(403, "AccessDenied", "access to the object is denied")
         data = target.read_bytes()
         with state.lock:
             state.stats["downloads_total"] += 1

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from generations.sizes import SizeTableError
+from generations.sizes import parse_overrides as parse_output_sizes
 from studio.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -254,6 +256,12 @@ try:
     SEEDANCE_PRICES = json.loads(env_str("SEEDANCE_PRICES", "{}"))
 except ValueError:
     raise ImproperlyConfigured("SEEDANCE_PRICES must be a JSON object") from None
+# Output size overrides ({"720p": {"1:1": [960, 960]}}) of the table in generations/sizes.py,
+# which the estimate and the settled cost of a clip without usage tokens are computed from.
+try:
+    SEEDANCE_OUTPUT_SIZES = parse_output_sizes(env_str("SEEDANCE_OUTPUT_SIZES", "{}"))
+except SizeTableError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 SEEDANCE_CONNECT_TIMEOUT = env_float("SEEDANCE_CONNECT_TIMEOUT", 3.05)
 SEEDANCE_READ_TIMEOUT = env_float("SEEDANCE_READ_TIMEOUT", 30.0)
 SEEDANCE_DEADLINE_MINUTES = env_float("SEEDANCE_DEADLINE_MINUTES", 60.0)

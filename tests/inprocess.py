@@ -22,7 +22,7 @@ def sim(settings, simulator_url, local_media, no_broker):
     """The session's simulator, with faults set per test and switched off afterwards."""
     settings.SEEDANCE_BASE_URL = simulator_url
     settings.SEEDANCE_API_KEY = support.SIM_KEY
-    settings.SEEDANCE_RESULT_HOSTS = ["127.0.0.1"]
+    settings.SEEDANCE_RESULT_HOSTS = ["127.0.0.1", "localhost"]  # the API and its CDN host
     settings.STUDIO_MAX_IN_FLIGHT = 0
     settings.STUDIO_MAX_PER_MINUTE = 0
 

@@ -63,7 +63,7 @@ def test_a_text_generation_ends_as_a_stored_mp4_with_what_was_asked(stack, user,
     done = wait_until_finished(generation.pk)
     assert done.status == Status.SUCCEEDED, done.error_message
     width, height, duration, has_audio = probe(done.video.path)
-    assert (width, height) == (480, 854)
+    assert (width, height) == (480, 864)
     assert duration == pytest.approx(6, abs=0.2)
     assert has_audio
     assert done.video_sha256 and done.video_bytes > 1000
@@ -79,7 +79,7 @@ def test_without_audio_there_is_no_audio_track(stack, user):
     done = wait_until_finished(create(user, prompt="E2E silent landscape", seed=5).pk)
     assert done.status == Status.SUCCEEDED, done.error_message
     width, height, _, has_audio = probe(done.video.path)
-    assert (width, height) == (854, 480)
+    assert (width, height) == (864, 480)
     assert not has_audio
 
 

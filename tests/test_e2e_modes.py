@@ -69,7 +69,7 @@ def test_each_mode_runs_end_to_end(stack, user, sim_stats, mode):
     done = wait_until_finished(create_from_form(form).pk, timeout=120)
     assert done.status == Status.SUCCEEDED, done.error_message
     width, height, duration, has_audio = probe(done.video.path)
-    assert (width, height) == (854, 480)
+    assert (width, height) == (864, 480)
     assert duration == pytest.approx(5, abs=0.2)
     assert has_audio
     assert sim_stats()["creates_by_prompt"][prompt] == 1

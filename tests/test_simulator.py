@@ -24,7 +24,7 @@ AUTH = {"Authorization": f"Bearer {KEY}"}
 
 @contextmanager
 def running(tmp_path, **overrides):
-    config = Config(api_key=KEY, speed=200, data_dir=tmp_path, **overrides)
+    config = Config(**{"api_key": KEY, "speed": 200, "data_dir": tmp_path, **overrides})
     server = make_server("127.0.0.1", 0, config)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -75,8 +75,9 @@ def create(sim, path="/v1/video/generations", **overrides):
 def finish(sim, task_id, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        task = requests.get(f"{sim}/v1/videos/{task_id}", headers=AUTH, timeout=10).json()
-        if task["status"] in {"completed", "failed"}:
+        response = requests.get(f"{sim}/v1/videos/{task_id}", headers=AUTH, timeout=10)
+        task = response.json()
+        if response.ok and task["status"] in {"completed", "failed"}:
             return task
         time.sleep(0.1)
     raise AssertionError("task did not finish")
@@ -145,7 +146,7 @@ def test_unknown_task(sim):
 
 @pytest.mark.parametrize(
     ("model", "ratio", "size"),
-    [("seedance2.0-480p", "16:9", (854, 480)), ("seedance2.0-720p", "9:16", (720, 1280))],
+    [("seedance2.0-480p", "16:9", (864, 480)), ("seedance2.0-720p", "9:16", (704, 1248))],
 )
 def test_renders_a_real_mp4_of_the_requested_shape(sim, model, ratio, size):
     created = create(
@@ -176,7 +177,7 @@ def test_audio_only_when_asked_and_the_seed_decides_the_look(sim):
 
     (a, _, audio_a), (b, _, _), (c, _, _) = render(1), render(1), render(2)
     assert not audio_a
-    mean = lambda image: ImageStat.Stat(image.crop((0, 100, 854, 300))).mean  # noqa: E731
+    mean = lambda image: ImageStat.Stat(image.crop((0, 100, 864, 300))).mean  # noqa: E731
     assert mean(a[10]) == pytest.approx(mean(b[10]), abs=1)
     assert mean(a[10]) != pytest.approx(mean(c[10]), abs=5)
 
@@ -192,7 +193,7 @@ def test_watermark_only_when_asked(sim):
             ).json()["id"],
         )
         images, _, _ = frames(requests.get(task["video_url"], timeout=30).content)
-        return images[0].crop((600, 0, 854, 60))
+        return images[0].crop((610, 0, 864, 60))
 
     with_mark, without = corner(True), corner(False)
     assert ImageStat.Stat(with_mark).stddev != pytest.approx(ImageStat.Stat(without).stddev, abs=3)
@@ -323,3 +324,96 @@ def _is_json(response) -> bool:
     except ValueError:
         return False
     return True
+
+
+def poll(sim, task_id):
+    return requests.get(f"{sim}/v1/videos/{task_id}", headers=AUTH, timeout=10)
+
+
+def test_finished_tasks_carry_usage_tokens_of_the_size_rendered(sim):
+    task = finish(
+        sim, create(sim, aspect_ratio="1:1", extra_body={"generate_audio": False}).json()["id"]
+    )
+    images, _, _ = frames(requests.get(task["video_url"], timeout=30).content)
+    width, height = images[0].size
+    assert (width, height) == (640, 640)
+    assert task["usage"]["completion_tokens"] == width * height * (24 * 5 + 1) // 1024
+
+
+def test_usage_can_be_left_out(tmp_path):
+    with running(tmp_path, faults={"usage_missing": 1}) as sim:
+        assert "usage" not in finish(sim, create(sim).json()["id"])
+
+
+def test_a_fresh_task_is_not_visible_for_a_few_seconds(tmp_path):
+    with running(tmp_path, speed=1) as sim:  # 3 s at real speed, the default
+        response = poll(sim, create(sim).json()["id"])
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "task_not_exist"
+
+
+def test_completed_once_without_any_url(tmp_path):
+    with running(tmp_path, faults={"completed_without_url": 1}) as sim:
+        task_id = create(sim).json()["id"]
+        first = finish(sim, task_id)
+        assert first["status"] == "completed" and not first.get("video_url")
+        again = poll(sim, task_id).json()
+        assert again["video_url"].endswith("/video.mp4")
+
+
+def test_the_last_frame_link_fails_while_the_video_is_fine(tmp_path):
+    with running(tmp_path, faults={"last_frame_fail": 1}) as sim:
+        extra = {"generate_audio": False, "return_last_frame": True}
+        task = finish(sim, create(sim, extra_body=extra).json()["id"])
+        assert requests.get(task["video_url"], timeout=10).status_code == 200
+        assert requests.get(task["last_frame_url"], timeout=10).status_code == 403
+
+
+def test_tasks_are_purged_after_the_retention(tmp_path):
+    with running(tmp_path, retention_seconds=1.0) as sim:
+        task_id = create(sim, extra_body={"generate_audio": False}).json()["id"]
+        task = finish(sim, task_id)
+        time.sleep(1.2)
+        assert poll(sim, task_id).json()["error"]["code"] == "task_not_exist"
+        assert requests.get(task["video_url"], timeout=10).status_code == 404
+        assert not (tmp_path / task_id).exists()
+        assert requests.get(sim + "/_sim/stats", timeout=5).json()["purged_total"] == 1
+
+
+def test_the_ark_record_and_the_relay_envelope(tmp_path):
+    with running(tmp_path, dialect="ark") as sim:
+        task_id = create(sim, extra_body={"generate_audio": False}).json()["id"]
+        deadline = time.monotonic() + 60
+        while (record := poll(sim, task_id).json()).get("status") != "succeeded":
+            assert record.get("status", "unknown") in {"queued", "running"} or "error" in record
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert record["content"]["video_url"].endswith(".mp4") and "video_url" not in record
+        assert record["usage"]["completion_tokens"] == 864 * 480 * 121 // 1024
+        gone = poll(sim, "task_nope")
+        assert gone.status_code == 404 and gone.json()["error"]["code"] == "ResourceNotFound"
+        requests.post(sim + "/_sim/faults", json={"dialect": "relay"}, timeout=5)
+        relayed = poll(sim, task_id).json()
+        assert relayed["code"] == "success" and relayed["data"]["progress"] == "100%"
+        assert relayed["data"]["status"] == "succeeded"
+        failed = create(sim, prompt="[[moderate-audio]]").json()["id"]
+        while (data := poll(sim, failed).json().get("data", {})).get("status") != "failed":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert data["error"].startswith("OutputAudioSensitiveContentDetected: ")
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "code"),
+    [
+        ("poll_401", 401, "AuthenticationError"),
+        ("poll_403", 403, "AccessDenied"),
+        ("poll_404", 404, "ResourceNotFound"),
+        ("poll_429_quota", 429, "QuotaExceeded"),
+    ],
+)
+def test_polls_can_be_refused(tmp_path, fault, status, code):
+    with running(tmp_path, faults={fault: 1}) as sim:
+        response = poll(sim, create(sim).json()["id"])
+        assert response.status_code == status
+        assert response.json()["error"]["code"] == code

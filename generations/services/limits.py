@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Sum
+from django.db.models.functions import Coalesce
 
 from generations.models import UNFINISHED, Generation
 
@@ -67,13 +68,14 @@ def check_limits(*, user: Any, cost: Decimal, now: datetime, count: int = 1) -> 
     ):
         if not limit:
             continue
+        # Settled cost where the clip is settled, else its estimate (Generation.cost).
         spent = mine.filter(created_at__gte=since).exclude(status="failed", charged="no").aggregate(
-            total=Sum("estimated_cost")
+            total=Sum(Coalesce("settled_cost", "estimated_cost"))
         )["total"] or Decimal(0)
         if spent + cost > Decimal(str(limit)):
             what = "These videos" if count > 1 else "This video"
             raise LimitExceeded(
-                f"{what} (~${cost:.2f}) would take your estimated spend {period} past "
+                f"{what} (~${cost:.2f}) would take your spend {period} past "
                 f"the ${limit:.2f} limit (${spent:.2f} used). It resets {_when(resets)}."
             )
 

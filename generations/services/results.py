@@ -31,6 +31,7 @@ from generations.services.lifecycle import (
     Next,
     fail,
 )
+from generations.services.settlement import settled_fields
 from generations.services.timing import backoff, poll_delay
 
 log = logging.getLogger("generations")
@@ -46,7 +47,13 @@ POLL_FIELDS = (
     "upstream_task_id",
     "submitted_at",
     "poll_count",
+    "upstream_problem",
+    "upstream_problem_since",
+    "poll_failures",
 )
+# How many "completed" answers without a video link are asked again before that counts as
+# a failure: relays sometimes send the status before the link (docs/provider.md).
+MAX_EMPTY_COMPLETIONS = 4
 
 
 def generation_refresh(pk: Any) -> Next | None:
@@ -73,20 +80,22 @@ def _poll(generation: Generation) -> Next | None:
     try:
         task = lifecycle.get_client(pooled=True).get_task(task_id)
     except SeedanceError as exc:
-        if exc.permanent:
-            log.warning("generation=%s task=%s poll refused code=%s", pk, task_id, exc.code)
-            fail(pk, (Status.RUNNING,), errors.from_upstream_error(exc))
-            return None
-        delay = backoff(generation.poll_count, retry_after=exc.retry_after)
-        log.info(
-            "generation=%s task=%s poll error kind=%s; next in %.1fs", pk, task_id, exc.kind, delay
+        # The task was sent: no answer to a poll is a verdict on it. Keep asking until the
+        # deadline, and say what is wrong (docs/provider.md, "Refused polls").
+        log.warning(
+            "generation=%s task=%s poll failed problem=%s status=%s code=%s kind=%s",
+            pk,
+            task_id,
+            errors.poll_problem(exc),
+            exc.http_status,
+            exc.code,
+            exc.kind,
         )
-        return _reschedule(pk, delay)
+        return _poll_problem(generation, errors.poll_problem(exc), retry_after=exc.retry_after)
     now = timezone.now()
     if task.status == "completed":
         if not task.video_url:
-            fail(pk, (Status.RUNNING,), errors.save_failed("the provider sent no video link"))
-            return None
+            return _completed_without_url(generation)
         with transaction.atomic():
             moved = Generation.objects.filter(pk=pk, status=Status.RUNNING).update(
                 status=Status.SAVING,
@@ -95,8 +104,10 @@ def _poll(generation: Generation) -> Next | None:
                 upstream_completed_at=_finished_upstream(task, generation, now),
                 result_url=task.video_url,
                 result_last_frame_url=task.last_frame_url or "",
+                usage_tokens=task.usage_tokens,
                 next_poll_at=now,
                 updated_at=now,
+                **_NO_PROBLEM,
             )
             if moved:
                 Event.objects.create(
@@ -131,11 +142,50 @@ def _poll(generation: Generation) -> Next | None:
         "next_poll_at": now + timedelta(seconds=delay),
         "upstream_status": task.raw_status,
     }
-    if task.progress != generation.progress:
+    if task.progress != generation.progress or generation.upstream_problem:
         # Only a visible change bumps updated_at, which is what the live gallery diffs on.
-        changes.update(progress=task.progress, updated_at=now)
+        changes.update(progress=task.progress, updated_at=now, **_NO_PROBLEM)
     moved = Generation.objects.filter(pk=pk, status=Status.RUNNING).update(**changes)
     return Next("poll", delay) if moved else None
+
+
+_NO_PROBLEM = {"upstream_problem": "", "upstream_problem_since": None, "poll_failures": 0}
+
+
+def _poll_problem(
+    generation: Generation, problem: str, *, retry_after: float | None = None
+) -> Next | None:
+    """Note what is wrong (and since when) on the row and ask again after a capped backoff.
+    The row changes visibly only when the problem does, so the card says it at once."""
+    now = timezone.now()
+    same = generation.upstream_problem == problem
+    failures = generation.poll_failures + 1 if same else 1
+    delay = backoff(failures, retry_after=retry_after)
+    changes: dict[str, Any] = {
+        "next_poll_at": now + timedelta(seconds=delay),
+        "poll_failures": min(failures, 10_000),
+    }
+    if not same:
+        changes.update(upstream_problem=problem, updated_at=now)
+        if not generation.upstream_problem_since:
+            changes["upstream_problem_since"] = now
+    moved = Generation.objects.filter(pk=generation.pk, status=Status.RUNNING).update(**changes)
+    return Next("poll", delay) if moved else None
+
+
+def _completed_without_url(generation: Generation) -> Next | None:
+    """A "completed" without a link is asked again a few times before it is a failure."""
+    pk = generation.pk
+    seen = generation.poll_failures if generation.upstream_problem == "no_url" else 0
+    log.warning("generation=%s completed without a video link (%s before)", pk, seen)
+    if seen + 1 >= MAX_EMPTY_COMPLETIONS:
+        fail(
+            pk,
+            (Status.RUNNING,),
+            errors.save_failed("the provider said it finished but never sent a video link"),
+        )
+        return None
+    return _poll_problem(generation, "no_url")
 
 
 def _finished_upstream(task: TaskStatus, generation: Generation, now: datetime) -> datetime:
@@ -181,13 +231,9 @@ def _save(generation: Generation) -> Next | None:
             temp_files.append(video_path)
             info = media.probe_video(video_path)
             poster = media.poster_jpeg(video_path)
-            last_frame_path = None
-            if generation.return_last_frame and generation.result_last_frame_url:
-                last_frame_path, _, _ = media.download(
-                    generation.result_last_frame_url, suffix=".png", **fetch
-                )
+            last_frame_path = _last_frame(generation, fetch)
+            if last_frame_path is not None:
                 temp_files.append(last_frame_path)
-                media.verify_png(last_frame_path)
         except media.FetchError as exc:
             log.warning("generation=%s save attempt failed: %s", pk, exc)
             if exc.permanent:
@@ -202,6 +248,22 @@ def _save(generation: Generation) -> Next | None:
     finally:
         for path in temp_files:
             path.unlink(missing_ok=True)
+
+
+def _last_frame(generation: Generation, fetch: dict[str, Any]) -> Path | None:
+    """The last frame is best effort: a failing link must not cost the paid video."""
+    if not (generation.return_last_frame and generation.result_last_frame_url):
+        return None
+    path = None
+    try:
+        path, _, _ = media.download(generation.result_last_frame_url, suffix=".png", **fetch)
+        media.verify_png(path)
+    except (media.FetchError, media.MediaError) as exc:
+        log.warning("generation=%s last frame not saved: %s", generation.pk, exc)
+        if path is not None:
+            path.unlink(missing_ok=True)
+        return None
+    return path
 
 
 def _store(
@@ -242,6 +304,11 @@ def _store(
                 video_height=info.height,
                 video_duration=info.duration,
                 video_has_audio=info.has_audio,
+                **settled_fields(
+                    generation,
+                    info,
+                    last_frame_missing=generation.return_last_frame and last_frame_path is None,
+                ),
                 result_url="",
                 result_last_frame_url="",
                 finished_at=now,
@@ -259,6 +326,7 @@ def _store(
         delete_files(stored)  # nothing names them; the save is retried
         raise
     if not moved:
+        # Cancelled meanwhile, or another worker saved it first: leave no orphan files.
         delete_files(stored)
         return None
     log.info("generation=%s task=%s saved bytes=%s", pk, generation.upstream_task_id, size)

@@ -106,12 +106,14 @@ def fail_if_expired(pk: Any) -> bool:
     that just happened is its last look at the provider."""
     generation = (
         Generation.objects.filter(pk=pk, status=Status.RUNNING, deadline_at__lt=timezone.now())
-        .only("upstream_status")
+        .only("upstream_status", "upstream_problem")
         .first()
     )
     if generation is None:
         return False
-    reason = errors.still_running(settings.SEEDANCE_DEADLINE_MINUTES, generation.upstream_status)
+    reason = errors.still_running(
+        settings.SEEDANCE_DEADLINE_MINUTES, generation.upstream_status, generation.upstream_problem
+    )
     return fail(pk, (Status.RUNNING,), reason)
 
 
