@@ -30,6 +30,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from generations.seedance import SeedanceClient
+from generations.selectors import provider_problem_summary
 
 logger = logging.getLogger(__name__)
 
@@ -88,12 +89,24 @@ def _provider() -> None:
         raise Failing(problem)
 
 
+def _polls() -> None:
+    """Sent generations whose polls the provider refuses or leaves unanswered (a rotated
+    key, a spent quota): they run and bill on, but the studio cannot see them finish."""
+    problem = provider_problem_summary()
+    if problem is not None:
+        raise Failing(
+            f"{problem.generations} running generation(s), since "
+            f"{problem.since:%Y-%m-%d %H:%M} UTC: {problem.message}"
+        )
+
+
 def readiness_checks() -> list[Check]:
     return [
         Check("database", _database, "the database cannot be reached"),
         Check("broker", _broker, "the broker (Redis) cannot be reached"),
         Check("storage", _storage, "media storage cannot be read"),
         Check("provider", _provider, "the provider cannot be checked"),
+        Check("polls", _polls, "the generations' polls cannot be checked", critical=False),
     ]
 
 

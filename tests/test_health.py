@@ -45,7 +45,30 @@ def test_readyz_is_200_when_everything_is_up(client, db, reachable):
         "broker": "ok",
         "storage": "ok",
         "provider": "ok",
+        "polls": "ok",
     }
+
+
+def test_readyz_is_degraded_while_polls_of_sent_generations_are_refused(
+    client, db, reachable, user
+):
+    """The key may pass the probe yet be refused on polls (or a quota runs out): the
+    clips keep billing while the studio cannot see them, so operators must see it."""
+    from django.utils import timezone
+
+    from tests.factories import GenerationFactory
+
+    GenerationFactory(
+        user=user, status="running", upstream_problem="auth", upstream_problem_since=timezone.now()
+    )
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded"
+    polls = body["components"]["polls"]
+    assert polls["status"] == "degraded"
+    assert polls["message"].startswith("1 running generation(s), since ")
+    assert "fix SEEDANCE_API_KEY" in polls["message"]
 
 
 def test_readyz_is_503_and_plain_when_the_broker_is_down(client, db, reachable):
