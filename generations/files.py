@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
+from typing import Any
 
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
@@ -21,6 +22,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.utils.http import content_disposition_header
+from django.utils.text import slugify
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 256 * 1024
@@ -87,3 +89,27 @@ def _ranged(request: HttpRequest, field: FieldFile, content_type: str) -> HttpRe
     response["Content-Length"] = str(end - start + 1)
     response["Accept-Ranges"] = "bytes"
     return response
+
+
+NAME_WORDS = 5
+NAME_WORDS_CHARS = 40
+
+
+def download_name(generation: Any, kind: str = "video", extension: str = "mp4") -> str:
+    """A file name that says what the clip is, e.g.
+    ``2026-11-29_sunset-over-dunes_16x9_seed123.mp4`` (the last frame and poster add their
+    kind). ASCII only and bounded, so every browser, ZIP tool and file system keeps it; the
+    same helper names the single download and the entries of a ZIP."""
+    # slugify folds accents to ASCII and drops what cannot be folded.
+    words = slugify(generation.prompt).split("-")[:NAME_WORDS]
+    prompt = "-".join(words)[:NAME_WORDS_CHARS].strip("-") or "clip"
+    parts = [
+        f"{generation.created_at:%Y-%m-%d}",
+        prompt,
+        generation.aspect_ratio.replace(":", "x"),
+    ]
+    if generation.seed >= 0:
+        parts.append(f"seed{generation.seed}")
+    if kind != "video":
+        parts.append(kind)
+    return "_".join(parts) + "." + extension

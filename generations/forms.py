@@ -14,6 +14,8 @@ from generations.formfields import (
     MultipleFileField,
     OutputChoiceField,
     PendingReference,
+    RangeInput,
+    TierCard,
     image_field,
     limits_help,
     video_field,
@@ -23,6 +25,16 @@ from generations.models import AspectRatio, Generation, Mode, Reference, Referen
 SEED_MIN, SEED_MAX = -1, 2**32 - 1
 PROMPT_MAX = 2000
 MAX_IMAGES, MAX_VIDEOS, MAX_AUDIOS, MAX_REFERENCES = 9, 3, 3, 12
+# What each upload slot takes (its drop zone refuses other kinds before anything is sent).
+SLOT_KINDS = {
+    "first_frame": "image",
+    "last_frame": "image",
+    "images": "image",
+    "videos": "video",
+    "audios": "audio",
+    "source_video": "video",
+}
+SWITCHES = ("generate_audio", "watermark", "camera_fixed", "return_last_frame")
 EXTEND_DEFAULT_PROMPT = "Continue this video seamlessly, keeping its subject and style."
 
 
@@ -34,7 +46,9 @@ class BaseGenerationForm(forms.Form):
     mode = forms.CharField(widget=forms.HiddenInput)
     # "Edit and run": the earlier generation whose references are copied unless replaced.
     copy_references_from = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    model = forms.ChoiceField(label="Tier", initial=tiers.DEFAULT_MODEL)
+    # Radio groups, not selects: the studio draws them as tier cards and ratio chips that
+    # show the choice at a glance (templates/generations/gallery.html, "new_form_fields").
+    model = forms.ChoiceField(label="Tier", initial=tiers.DEFAULT_MODEL, widget=forms.RadioSelect)
     prompt = forms.CharField(
         label="Prompt",
         max_length=PROMPT_MAX,
@@ -50,6 +64,7 @@ class BaseGenerationForm(forms.Form):
         min_value=tiers.DURATION_MIN,
         max_value=tiers.DURATION_MAX,
         initial=5,
+        widget=RangeInput,
         help_text="5 to 15 seconds.",
         error_messages={
             "min_value": "Duration must be at least 5 seconds.",
@@ -59,7 +74,10 @@ class BaseGenerationForm(forms.Form):
         },
     )
     aspect_ratio = forms.ChoiceField(
-        label="Aspect ratio", choices=AspectRatio.choices, initial=AspectRatio.LANDSCAPE
+        label="Aspect ratio",
+        choices=AspectRatio.choices,
+        initial=AspectRatio.LANDSCAPE,
+        widget=forms.RadioSelect,
     )
     generate_audio = forms.BooleanField(label="Generate audio", required=False)
     seed = forms.IntegerField(
@@ -111,6 +129,35 @@ class BaseGenerationForm(forms.Form):
             for name in self.fields
             if name not in BaseGenerationForm.base_fields and name != "copy_references_from"
         ]
+
+    @property
+    def tier_cards(self) -> list[TierCard]:
+        """The tier radios with what a person weighs: resolution, speed, price per second."""
+        return [TierCard.build(radio) for radio in self["model"]]
+
+    @property
+    def switch_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in SWITCHES]
+
+    @property
+    def reference_slots(self) -> list[dict[str, Any]]:
+        """Each upload field with its "reuse one of your clips" picker (``<name>_from``), so
+        the page can draw one slot that takes a drop, a paste, a file or a gallery clip."""
+        slots = []
+        for bound in self.reference_fields:
+            if isinstance(bound.field, OutputChoiceField):
+                continue
+            reuse = f"{bound.name}_from"
+            kind = SLOT_KINDS.get(bound.name) or "image"
+            slots.append(
+                {
+                    "field": bound,
+                    "reuse": self[reuse] if reuse in self.fields else None,
+                    "kind": kind,
+                    "multiple": isinstance(bound.field, MultipleFileField),
+                }
+            )
+        return slots
 
     @property
     def modes(self) -> list[tuple[str, str, bool]]:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from generations import selectors, services
-from generations.files import serve_field_file
+from generations.files import download_name, serve_field_file
 from generations.models import Generation, Status
 from generations.services import library
 from generations.sharing import token_for
@@ -60,7 +60,7 @@ def media_file(request: HttpRequest, pk: object, kind: str) -> HttpResponse:
     if not field:
         raise Http404("No such file")
     extension = field.name.rsplit(".", 1)[-1]
-    filename = f"seedance-{str(generation.pk)[:8]}-{kind}.{extension}"
+    filename = download_name(generation, kind, extension)
     return serve_field_file(
         request, field, filename=filename, download=request.GET.get("download") == "1"
     )
