@@ -302,3 +302,39 @@ def test_a_preset_saves_every_setting_and_applies_in_one_click(page):
     assert not form.locator("#id_generate_audio").is_checked()
     assert form.locator("#id_prompt").input_value() == "Keep this prompt"
     assert "12 s" in form.locator("#duration-out").inner_text()
+
+
+def test_every_control_is_reached_by_keyboard_with_a_visible_focus(page, user):
+    finished(user, "Tab to me")
+    page.reload()
+    page.locator("#id_prompt").focus()
+    reached = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            """() => { const el = document.activeElement;
+              const ring = el.closest('label.tier-card, label.chip, label.switch') || el;
+              const style = getComputedStyle(ring);
+              return [el.id || el.name || el.className, style.outlineStyle, style.outlineWidth]; }"""
+        )
+        reached.append(focused[0])
+        assert focused[1] != "none" and focused[2] != "0px", focused
+        if focused[0] == "generate":
+            break
+    for control in ("id_model_1", "id_aspect_ratio_0", "id_duration", "id_watermark", "generate"):
+        assert control in reached, reached
+
+
+def test_reduced_motion_turns_hover_play_off(live_server, browser, user, local_media):
+    clip = finished(user, "Calm please")
+    context = browser.new_context(reduced_motion="reduce")
+    tab = context.new_page()
+    login(tab, live_server.url, user.username, PASSWORD)
+    tab.locator(f"#card-{clip.pk} .thumb").hover()
+    tab.wait_for_timeout(300)
+    assert tab.locator("#gallery video").count() == 0
+    duration = tab.locator(".switch .track").first.evaluate(
+        "el => getComputedStyle(el).transitionDuration"
+    )
+    assert duration in {"0s", ""}
+    context.close()
