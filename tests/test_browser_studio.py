@@ -315,7 +315,7 @@ def test_every_control_is_reached_by_keyboard_with_a_visible_focus(page, user):
             """() => { const el = document.activeElement;
               const ring = el.closest('label.tier-card, label.chip, label.switch') || el;
               const style = getComputedStyle(ring);
-              return [el.id || el.name || el.className, style.outlineStyle, style.outlineWidth]; }"""
+              return [el.id || el.name, style.outlineStyle, style.outlineWidth]; }"""
         )
         reached.append(focused[0])
         assert focused[1] != "none" and focused[2] != "0px", focused
