@@ -15,30 +15,20 @@ from generations.formfields import (
     OutputChoiceField,
     PendingReference,
     RangeInput,
-    TierCard,
     image_field,
     limits_help,
     video_field,
 )
+from generations.formlayout import StudioLayout
 from generations.models import AspectRatio, Generation, Mode, Reference, ReferenceRole, Status
 
 SEED_MIN, SEED_MAX = -1, 2**32 - 1
 PROMPT_MAX = 2000
 MAX_IMAGES, MAX_VIDEOS, MAX_AUDIOS, MAX_REFERENCES = 9, 3, 3, 12
-# What each upload slot takes (its drop zone refuses other kinds before anything is sent).
-SLOT_KINDS = {
-    "first_frame": "image",
-    "last_frame": "image",
-    "images": "image",
-    "videos": "video",
-    "audios": "audio",
-    "source_video": "video",
-}
-SWITCHES = ("generate_audio", "watermark", "camera_fixed", "return_last_frame")
 EXTEND_DEFAULT_PROMPT = "Continue this video seamlessly, keeping its subject and style."
 
 
-class BaseGenerationForm(forms.Form):
+class BaseGenerationForm(StudioLayout, forms.Form):
     mode_value = Mode.TEXT
     prompt_required = True
     roles: tuple[str, ...] = ()  # the reference roles this mode sends
@@ -129,35 +119,6 @@ class BaseGenerationForm(forms.Form):
             for name in self.fields
             if name not in BaseGenerationForm.base_fields and name != "copy_references_from"
         ]
-
-    @property
-    def tier_cards(self) -> list[TierCard]:
-        """The tier radios with what a person weighs: resolution, speed, price per second."""
-        return [TierCard.build(radio) for radio in self["model"]]
-
-    @property
-    def switch_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in SWITCHES]
-
-    @property
-    def reference_slots(self) -> list[dict[str, Any]]:
-        """Each upload field with its "reuse one of your clips" picker (``<name>_from``), so
-        the page can draw one slot that takes a drop, a paste, a file or a gallery clip."""
-        slots = []
-        for bound in self.reference_fields:
-            if isinstance(bound.field, OutputChoiceField):
-                continue
-            reuse = f"{bound.name}_from"
-            kind = SLOT_KINDS.get(bound.name) or "image"
-            slots.append(
-                {
-                    "field": bound,
-                    "reuse": self[reuse] if reuse in self.fields else None,
-                    "kind": kind,
-                    "multiple": isinstance(bound.field, MultipleFileField),
-                }
-            )
-        return slots
 
     @property
     def modes(self) -> list[tuple[str, str, bool]]:

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from generations import selectors, services, tiers
-from generations.forms import SWITCHES, BaseGenerationForm, form_for
+from generations.formlayout import SWITCHES
+from generations.forms import BaseGenerationForm, form_for
 from generations.models import OPTION_FIELDS, AspectRatio, Generation, Mode, Status
 from generations.services import library
 from generations.views.common import (
