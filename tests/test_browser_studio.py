@@ -273,6 +273,9 @@ def test_recent_prompts_fill_the_prompt(page, user):
     picks = page.locator(".prompt-pick")
     picks.first.wait_for()
     assert picks.all_inner_texts() == ["Foggy forest at dawn", "Old favourite: neon koi pond"]
+    page.keyboard.press("Escape")
+    assert not page.locator(".recent").evaluate("d => d.open")
+    page.locator(".recent summary").click()
     picks.nth(1).click()
     assert page.locator("#id_prompt").input_value() == "Old favourite: neon koi pond"
 

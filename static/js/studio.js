@@ -58,6 +58,15 @@
     }
   });
 
+  // Esc closes the recent prompts list (dialogs close themselves).
+  document.addEventListener("keydown", function (evt) {
+    const open = evt.key === "Escape" && document.querySelector("details.recent[open]");
+    if (open) {
+      open.open = false;
+      open.querySelector("summary").focus();
+    }
+  });
+
   // Presets are kept in this browser: every setting but the prompt, seed and files.
   const PRESETS = "seedance.presets";
   const PRESET_FIELDS = ["mode", "model", "aspect_ratio", "duration", "generate_audio", "watermark",
