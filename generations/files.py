@@ -11,6 +11,7 @@ from __future__ import annotations
 import mimetypes
 import re
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
@@ -22,6 +23,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.utils.http import content_disposition_header
+from django.utils.text import slugify
 from zipstream import ZIP_STORED, ZipStream
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -124,3 +126,27 @@ def zip_response(files: Iterable[tuple[str, FieldFile]], *, filename: str) -> Ht
     response["Content-Length"] = str(len(archive))
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
+
+
+NAME_WORDS = 5
+NAME_WORDS_CHARS = 40
+
+
+def download_name(generation: Any, kind: str = "video", extension: str = "mp4") -> str:
+    """A file name that says what the clip is, e.g.
+    ``2026-11-29_sunset-over-dunes_16x9_seed123.mp4`` (the last frame and poster add their
+    kind). ASCII only and bounded, so every browser, ZIP tool and file system keeps it; the
+    same helper names the single download and the entries of a ZIP."""
+    # slugify folds accents to ASCII and drops what cannot be folded.
+    words = slugify(generation.prompt).split("-")[:NAME_WORDS]
+    prompt = "-".join(words)[:NAME_WORDS_CHARS].strip("-") or "clip"
+    parts = [
+        f"{generation.created_at:%Y-%m-%d}",
+        prompt,
+        generation.aspect_ratio.replace(":", "x"),
+    ]
+    if generation.seed >= 0:
+        parts.append(f"seed{generation.seed}")
+    if kind != "video":
+        parts.append(kind)
+    return "_".join(parts) + "." + extension

@@ -39,6 +39,38 @@ class PendingReference:
         return (self.source.video_duration or 0.0) if self.source_field == "video" else 0.0
 
 
+class RangeInput(forms.NumberInput):
+    """A slider; the field's min/max/step still bound it, and the server checks the value."""
+
+    input_type = "range"
+
+
+@dataclass(frozen=True)
+class TierCard:
+    """One tier radio and the facts its card shows."""
+
+    radio: Any
+    name: str
+    resolution: str
+    speed: str
+    price_per_second: float
+
+    @classmethod
+    def build(cls, radio: Any) -> TierCard:
+        from generations import tiers
+
+        model = str(radio.data["value"])
+        tier = tiers.get_tier(model)
+        # Per second of a 16:9 clip without video input: the formula is linear in duration,
+        # so ten seconds divided by ten drops the one-frame constant.
+        per_second = tiers.estimate_cost(model=model, aspect_ratio="16:9", duration=10) / 10
+        seconds = tiers.expected_run_seconds(model=model, duration=5)
+        speed = f"~{round(seconds / 60)} min" if seconds >= 90 else f"~{round(seconds)} s"
+        name = {"standard": "Standard", "fast": "Fast", "mini": "Mini"}[tier.family]
+        resolution = "4K" if tier.height == 2160 else f"{tier.height}p"
+        return cls(radio, name, resolution, speed, per_second)
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 

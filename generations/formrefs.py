@@ -24,11 +24,6 @@ class ReferenceCollector:
     notes: dict[str, list[str]]
     reference_fields: list[forms.BoundField]
 
-    @property
-    def reference_rows(self) -> list[tuple[forms.BoundField, list[str]]]:
-        """The reference fields with their conversion notes."""
-        return [(field, self.notes.get(field.name, [])) for field in self.reference_fields]
-
     def _add(self, pending: PendingReference) -> None:
         # A new upload or pick for a role replaces the references copied for that role.
         self.pending = [p for p in self.pending if not (p.copy_of and p.role == pending.role)]

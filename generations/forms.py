@@ -14,10 +14,12 @@ from generations.formfields import (
     MultipleFileField,
     OutputChoiceField,
     PendingReference,
+    RangeInput,
     image_field,
     limits_help,
     video_field,
 )
+from generations.formlayout import StudioLayout
 from generations.formrefs import ReferenceCollector
 from generations.models import AspectRatio, Generation, Mode, ReferenceRole, Status
 
@@ -27,7 +29,7 @@ MAX_IMAGES, MAX_VIDEOS, MAX_AUDIOS, MAX_REFERENCES = 9, 3, 3, 12
 EXTEND_DEFAULT_PROMPT = "Continue this video seamlessly, keeping its subject and style."
 
 
-class BaseGenerationForm(ReferenceCollector, forms.Form):
+class BaseGenerationForm(StudioLayout, ReferenceCollector, forms.Form):
     mode_value = Mode.TEXT
     prompt_required = True
     roles: tuple[str, ...] = ()  # the reference roles this mode sends
@@ -35,7 +37,9 @@ class BaseGenerationForm(ReferenceCollector, forms.Form):
     mode = forms.CharField(widget=forms.HiddenInput)
     # "Edit and run": the earlier generation whose references are copied unless replaced.
     copy_references_from = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    model = forms.ChoiceField(label="Tier", initial=tiers.DEFAULT_MODEL)
+    # Radio groups, not selects: the studio draws them as tier cards and ratio chips that
+    # show the choice at a glance (templates/generations/gallery.html, "new_form_fields").
+    model = forms.ChoiceField(label="Tier", initial=tiers.DEFAULT_MODEL, widget=forms.RadioSelect)
     prompt = forms.CharField(
         label="Prompt",
         max_length=PROMPT_MAX,
@@ -51,6 +55,7 @@ class BaseGenerationForm(ReferenceCollector, forms.Form):
         min_value=tiers.DURATION_MIN,
         max_value=tiers.DURATION_MAX,
         initial=5,
+        widget=RangeInput,
         help_text="5 to 15 seconds.",
         error_messages={
             "min_value": "Duration must be at least 5 seconds.",
@@ -60,7 +65,10 @@ class BaseGenerationForm(ReferenceCollector, forms.Form):
         },
     )
     aspect_ratio = forms.ChoiceField(
-        label="Aspect ratio", choices=AspectRatio.choices, initial=AspectRatio.LANDSCAPE
+        label="Aspect ratio",
+        choices=AspectRatio.choices,
+        initial=AspectRatio.LANDSCAPE,
+        widget=forms.RadioSelect,
     )
     generate_audio = forms.BooleanField(label="Generate audio", required=False)
     seed = forms.IntegerField(

@@ -44,6 +44,7 @@ CARD_FIELDS = (
     "created_at",
     "updated_at",
     "finished_at",
+    "last_frame",  # the card says whether it can be dropped into a first-frame slot
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
@@ -283,3 +284,26 @@ def provider_problem_summary() -> ProviderProblem | None:
     return ProviderProblem(
         problem, PROBLEMS.get(problem, problem), row["since"] or timezone.now(), row["count"]
     )
+
+
+RECENT_PROMPTS = 12
+
+
+def recent_prompts(user: Any, limit: int = RECENT_PROMPTS) -> list[str]:
+    """The user's latest distinct prompts, newest first, for the prompt history picker.
+
+    Reads a bounded window of recent rows (not the whole history) and removes repeats
+    here, which works the same on SQLite and PostgreSQL.
+    """
+    rows = (
+        Generation.objects.filter(user=user)
+        .exclude(prompt="")
+        .order_by("-created_at")
+        .values_list("prompt", flat=True)[: limit * 5]
+    )
+    seen: dict[str, None] = {}
+    for prompt in rows:
+        seen.setdefault(prompt, None)
+        if len(seen) == limit:
+            break
+    return list(seen)

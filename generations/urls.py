@@ -10,6 +10,7 @@ urlpatterns = [
     path("generations/estimate/", studio.estimate, name="estimate"),
     path("generations/form/", studio.new_form, name="new_form"),
     path("generations/live/", studio.live, name="live"),
+    path("generations/prompts/", studio.prompt_history, name="prompt_history"),
     path("generations/bulk/", clips.bulk, name="bulk"),
     path("generations/<uuid:pk>/", clips.detail, name="detail"),
     path("generations/<uuid:pk>/cancel/", clips.cancel, name="cancel"),

@@ -20,19 +20,19 @@ def test_generate_and_watch_the_card_become_a_playable_video(stack, live_server,
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
 
     form = page.locator("#new-form")
-    form.get_by_label("Tier").select_option("seedance2.0-480p")
+    form.get_by_role("radio", name="480p Standard").check()
     form.get_by_label("Prompt").fill("Browser test: a paper boat on a pond")
-    form.get_by_label("Duration (seconds)").fill("5")
-    form.get_by_label("Aspect ratio").select_option("16:9")
+    form.get_by_role("radio", name="16:9").check()
     form.get_by_role("button", name="Generate").click()
 
     card = page.locator("#gallery article.card").first
     card.wait_for()
     assert "paper boat" in card.inner_text()
     assert card.get_attribute("data-status") in {"queued", "submitting", "running"}
-    page.locator("#gallery article.card[data-status=succeeded] video").wait_for(timeout=90_000)
+    page.locator("#gallery article.card[data-status=succeeded] .thumb").wait_for(timeout=90_000)
 
-    video = page.locator("#gallery article.card[data-status=succeeded] video").first
+    page.locator("#gallery article.card[data-status=succeeded] .thumb").first.click()
+    video = page.locator("#viewer-video")
     played = video.evaluate(
         """v => new Promise(resolve => {
             v.muted = true;
@@ -69,20 +69,20 @@ def test_first_and_last_frame_mode_in_the_browser(stack, live_server, browser, u
     page = context.new_page()
     login(page, live_server.url, user.username, "correct horse battery")
     form = page.locator("#new-form")
-    form.get_by_label("Tier").select_option("seedance2.0-480p")
+    form.get_by_role("radio", name="480p Standard").check()
     estimate_before = page.locator("#estimate").inner_text()
     form.get_by_label("First + last frame").check()
     form.get_by_label("Last frame:", exact=True).wait_for()
     form.get_by_label("Prompt").fill("Browser test: red fades to blue")
     form.get_by_label("First frame:", exact=True).set_input_files(str(red))
     form.get_by_label("Last frame:", exact=True).set_input_files(str(blue))
-    form.get_by_label("Duration (seconds)").fill("10")
-    form.get_by_label("Duration (seconds)").dispatch_event("change")
+    form.get_by_label("Duration").fill("10")  # a slider: Playwright sets its value
+    form.get_by_label("Duration").dispatch_event("change")
     page.wait_for_function(
         "before => document.querySelector('#estimate').innerText !== before", arg=estimate_before
     )
     form.get_by_role("button", name="Generate").click()
-    page.locator("#gallery article.card[data-status=succeeded] video").wait_for(timeout=120_000)
+    page.locator("#gallery article.card[data-status=succeeded] .thumb").wait_for(timeout=120_000)
 
     generation = Generation.objects.get(prompt="Browser test: red fades to blue")
     assert generation.status == Status.SUCCEEDED

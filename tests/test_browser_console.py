@@ -51,7 +51,7 @@ def test_the_console_stays_clean_through_a_whole_session(stack, live_server, bro
         page.wait_for_load_state("networkidle")
     check("after switching through every mode")
 
-    page.locator("#gallery article.card[data-status=succeeded] a").first.click()
+    page.locator("#gallery article.card[data-status=succeeded] a.title").first.click()
     page.locator("#share-panel").wait_for()
     page.locator("#share-panel").get_by_role("button", name="Create share link").click()
     share_url = page.locator("#share-panel input[readonly]").first.input_value()

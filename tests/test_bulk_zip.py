@@ -9,6 +9,7 @@ import zipfile
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
+from generations.files import download_name
 from generations.models import Status
 from tests.factories import GenerationFactory
 
@@ -61,4 +62,21 @@ def test_a_file_missing_from_storage_is_left_out(client, user, local_media, no_b
         reverse("generations:bulk"), {"action": "download", "ids": [kept.pk, lost.pk]}
     )
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-    assert archive.namelist() == [f"seedance-{str(kept.pk)[:8]}.mp4"]
+    assert archive.namelist() == [download_name(kept)]
+
+
+def test_zip_entries_are_named_like_downloads_and_never_collide(
+    client, user, local_media, no_broker
+):
+    twins = [_finished(user, b"a"), _finished(user, b"b")]  # same prompt, day, ratio and seed
+    for twin in twins:
+        twin.seed = 7
+        twin.save(update_fields=["seed"])
+    client.force_login(user)
+    response = client.post(
+        reverse("generations:bulk"), {"action": "download", "ids": [g.pk for g in twins]}
+    )
+    names = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).namelist()
+    assert len(set(names)) == 2
+    assert download_name(twins[0]) in names or download_name(twins[1]) in names
+    assert all(name.endswith(".mp4") and "_seed7" in name for name in names)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from generations import params, selectors, services
-from generations.files import serve_field_file, zip_response
+from generations.files import download_name, serve_field_file, zip_response
 from generations.models import Generation, Status
 from generations.services import library
 from generations.sharing import token_for
@@ -58,7 +60,7 @@ def media_file(request: HttpRequest, pk: object, kind: str) -> HttpResponse:
     if not field:
         raise Http404("No such file")
     extension = field.name.rsplit(".", 1)[-1]
-    filename = f"seedance-{str(generation.pk)[:8]}-{kind}.{extension}"
+    filename = download_name(generation, kind, extension)
     return serve_field_file(
         request, field, filename=filename, download=request.GET.get("download") == "1"
     )
@@ -117,11 +119,24 @@ def bulk(request: HttpRequest) -> HttpResponse:
     if action == "download":
         chosen = Generation.objects.filter(user=request.user, pk__in=ids, status=Status.SUCCEEDED)
         return zip_response(
-            ((f"seedance-{str(g.pk)[:8]}.mp4", g.video) for g in chosen if g.video),
+            ((name, g.video) for name, g in _zip_entries(g for g in chosen if g.video)),
             filename="seedance-videos.zip",
         )
     messages.error(request, "Choose Delete or Download for the selected videos.")
     return redirect("generations:gallery")
+
+
+def _zip_entries(generations: Iterable[Generation]) -> Iterator[tuple[str, Generation]]:
+    """Each clip under the name its own download has; a name two clips would share (same
+    day, prompt, ratio and seed) gets the clip's short id, so no entry hides another."""
+    seen: set[str] = set()
+    for generation in generations:
+        name = download_name(generation)
+        if name in seen:
+            stem, extension = name.rsplit(".", 1)
+            name = f"{stem}_{str(generation.pk)[:8]}.{extension}"
+        seen.add(name)
+        yield name, generation
 
 
 @login_required

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from generations import params, selectors, services, tiers
+from generations.formlayout import SWITCHES
 from generations.forms import BaseGenerationForm, form_for
 from generations.models import OPTION_FIELDS, AspectRatio, Generation, Mode, Status
 from generations.services import library
@@ -23,7 +24,6 @@ from generations.views.common import (
 
 # After a submit the settings stay (people make series); prompt, seed and files are cleared.
 STICKY = set(OPTION_FIELDS)
-SWITCHES = ("generate_audio", "watermark", "camera_fixed", "return_last_frame")
 
 
 def _gallery_context(request: HttpRequest) -> dict[str, Any]:
@@ -155,6 +155,14 @@ def iterate(request: HttpRequest, pk: object, how: str) -> HttpResponse:
 def estimate(request: HttpRequest) -> HttpResponse:
     form = form_for(request.GET.get("mode"))(request.GET)
     return render(request, "generations/gallery.html#estimate", {"estimate": form.estimate()})
+
+
+@login_required
+@require_GET
+def prompt_history(request: HttpRequest) -> HttpResponse:
+    """The user's recent prompts, loaded when the picker is first opened."""
+    prompts = selectors.recent_prompts(request.user)
+    return render(request, "generations/gallery.html#prompt_history", {"prompts": prompts})
 
 
 @login_required

@@ -117,23 +117,9 @@
   });
 })();
 
-// Gallery cards show posters; a video plays (muted) only while hovered.
+// Opt-in browser notifications when a clip finishes while the tab is in the background.
 (function () {
   "use strict";
-  document.addEventListener("mouseover", function (evt) {
-    const video = evt.target.closest && evt.target.closest("video.hover-play");
-    if (video && video.paused) {
-      video.play().catch(function () {});
-    }
-  });
-  document.addEventListener("mouseout", function (evt) {
-    const video = evt.target.closest && evt.target.closest("video.hover-play");
-    if (video && !video.contains(evt.relatedTarget)) {
-      video.pause();
-    }
-  });
-
-  // Opt-in browser notifications when a clip finishes while the tab is in the background.
   function setupNotify() {
     const button = document.getElementById("notify-optin");
     if (!button || !("Notification" in window) || Notification.permission === "granted") {
