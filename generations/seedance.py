@@ -156,12 +156,7 @@ class SeedanceClient:
     def get_task(self, task_id: str) -> TaskStatus:
         """GET the task's state. Safe to repeat; every failure here is just a missed poll."""
         try:
-            response = self._session.get(
-                f"{self.base_url}/v1/videos/{task_id}",
-                headers=self._headers,
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
+            response = self._query(task_id)
         except requests.RequestException as exc:
             error = _classify_transport_error(exc)
             error.permanent = False
@@ -176,17 +171,20 @@ class SeedanceClient:
         task is a 400 or 404 once the key passed). Raises ``SeedanceError`` when the
         provider cannot be reached or answers with a server error."""
         try:
-            response = self._session.get(
-                f"{self.base_url}/v1/videos/{KEY_PROBE_TASK_ID}",
-                headers=self._headers,
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
+            response = self._query(KEY_PROBE_TASK_ID)
         except requests.RequestException as exc:
             raise _classify_transport_error(exc) from None
         if response.status_code >= 500:
             raise _http_error(response, during_create=False)
         return response.status_code not in {401, 403}
+
+    def _query(self, task_id: str) -> requests.Response:
+        return self._session.get(
+            f"{self.base_url}/v1/videos/{task_id}",
+            headers=self._headers,
+            timeout=self.timeout,
+            allow_redirects=False,
+        )
 
 
 def _poll_error(error: SeedanceError) -> SeedanceError:

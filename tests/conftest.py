@@ -4,6 +4,7 @@ worker) on free loopback ports; nothing here talks to anything outside this mach
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,6 +41,15 @@ def local_media(settings, tmp_path) -> Path:
         },
     }
     return root
+
+
+@pytest.fixture
+def clean_tmp(tmp_path, monkeypatch) -> Path:
+    """Point temporary files at an empty folder so leftovers can be counted."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ judged by the same caps and rules afterwards, with a note next to the field."""
 from __future__ import annotations
 
 import io
-import tempfile
 import wave
 
 import pytest
@@ -15,14 +14,6 @@ from generations import mediarules, uploads
 from generations.models import Generation, Reference
 from tests import media_factory as mf
 from tests.test_hostile_uploads import animated_gif, ffmpeg_file, image_bytes
-
-
-@pytest.fixture
-def clean_tmp(tmp_path, monkeypatch):
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 def tone(suffix: str, seconds: float = 3) -> bytes:

@@ -191,15 +191,6 @@ def audios():
     }
 
 
-@pytest.fixture
-def clean_tmp(tmp_path, monkeypatch):
-    """Point temporary files at an empty folder so leftovers can be counted."""
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
-
-
 def upload(name, data):
     return SimpleUploadedFile(name, data, content_type="application/octet-stream")
 

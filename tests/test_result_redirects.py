@@ -102,9 +102,10 @@ def finished_task(sim: str) -> dict:
         f"{sim}/v1/video/generations", json=body, headers=headers, timeout=30
     ).json()["id"]
     for _ in range(600):
-        task = requests.get(f"{sim}/v1/videos/{task_id}", headers=headers, timeout=10).json()
-        if task["status"] == "completed":
-            return task
+        answer = requests.get(f"{sim}/v1/videos/{task_id}", headers=headers, timeout=10)
+        # A fresh task is unknown to the provider for a moment (docs/provider.md).
+        if answer.status_code == 200 and answer.json()["status"] == "completed":
+            return answer.json()
         time.sleep(0.05)
     raise AssertionError("the simulator task did not finish")
 
