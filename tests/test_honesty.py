@@ -122,6 +122,9 @@ def test_a_running_generation_gets_a_last_poll_that_can_still_save_it(sim, user)
 
 def test_a_generation_still_running_at_the_deadline_fails_after_a_last_poll(sim, user, settings):
     settings.SEEDANCE_DEADLINE_MINUTES = 30
+    # About a task the provider shows as running: not one it does not show yet (a fresh
+    # task is briefly unknown; test_poll_problems covers that ending).
+    sim.faults(poll_not_exist_after_create_seconds=0)
     generation = running(user, model="seedance2.0-1080p", duration=15)  # minutes at speed 1
     _past_deadline(generation.pk)
     services.generation_sweep()
