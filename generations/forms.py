@@ -184,8 +184,10 @@ class BaseGenerationForm(StudioLayout, ReferenceCollector, forms.Form):
         self.pending = []
 
     def estimate(self) -> float | None:
-        """The live cost estimate for whatever is valid so far (None until it can be known)."""
-        data = self.data
+        """The live cost estimate for whatever is valid so far (None until it can be known).
+        An unbound form (the fresh one after a submit keeps the chosen tier, ratio and
+        duration as initial values) is estimated from those, not from the defaults."""
+        data = self.data if self.is_bound else self.initial
         model = data.get("model") or tiers.DEFAULT_MODEL
         aspect = data.get("aspect_ratio") or AspectRatio.LANDSCAPE
         try:

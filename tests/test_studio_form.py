@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from generations import forms, selectors, tiers
 from tests.factories import GenerationFactory, UserFactory
@@ -68,3 +69,27 @@ def test_the_prompt_history_view_lists_them_escaped(client, user):
     assert response.status_code == 200
     assert "<script>" not in html
     assert 'data-prompt="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; dunes"' in html
+
+
+def test_after_a_submit_the_estimate_is_for_the_settings_the_form_keeps(
+    client, user, local_media, no_broker
+):
+    """The fresh form keeps the tier, ratio and duration; its estimate must be theirs."""
+    client.force_login(user)
+    response = client.post(
+        reverse("generations:create"),
+        {
+            "mode": "text",
+            "model": "seedance2.0-480p",
+            "prompt": "a kite over the dunes",
+            "duration": "10",
+            "aspect_ratio": "9:16",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    kept = tiers.estimate_cost(model="seedance2.0-480p", aspect_ratio="9:16", duration=10)
+    default = tiers.estimate_cost(model=tiers.DEFAULT_MODEL, aspect_ratio="16:9", duration=5)
+    assert kept != default
+    estimate = response.content.decode().split('id="estimate"', 1)[1].split("</p>", 1)[0]
+    assert f"${kept:.2f}" in estimate
