@@ -4,7 +4,6 @@ and deleting a clip while its result is being stored leaves no file behind."""
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from pathlib import Path
 
@@ -18,15 +17,6 @@ from generations.services import library
 from tests.inprocess import due, saving
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def temp_dir(tmp_path, monkeypatch) -> Path:
-    """A fresh, empty temporary directory for everything this process writes there."""
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 def stored_files(sim) -> list[Path]:
@@ -43,42 +33,42 @@ def save_once(generation: Generation) -> Generation:
     return Generation.objects.get(pk=generation.pk)
 
 
-def test_a_broken_download_leaves_no_temp_file(sim, user, temp_dir):
+def test_a_broken_download_leaves_no_temp_file(sim, user, clean_tmp):
     generation = saving(sim, user)
     sim.faults(result_truncate=1.0)
     after = save_once(generation)
     assert after.status == Status.SAVING  # retried later
-    assert list(temp_dir.iterdir()) == []
+    assert list(clean_tmp.iterdir()) == []
     assert result_files(sim) == []
 
 
-def test_an_overstated_content_length_leaves_no_temp_file(sim, user, temp_dir):
+def test_an_overstated_content_length_leaves_no_temp_file(sim, user, clean_tmp):
     generation = saving(sim, user)
     sim.faults(result_bad_length=1.0)
     after = save_once(generation)
     assert after.status == Status.SAVING
-    assert list(temp_dir.iterdir()) == []
+    assert list(clean_tmp.iterdir()) == []
 
 
-def test_a_result_over_the_size_cap_leaves_no_temp_file(sim, user, temp_dir, settings):
+def test_a_result_over_the_size_cap_leaves_no_temp_file(sim, user, clean_tmp, settings):
     generation = saving(sim, user)
     settings.SEEDANCE_RESULT_MAX_BYTES = 1000
     after = save_once(generation)
     assert after.status == Status.FAILED
-    assert list(temp_dir.iterdir()) == []
+    assert list(clean_tmp.iterdir()) == []
 
 
-def test_a_result_that_does_not_decode_leaves_no_temp_file(sim, user, temp_dir):
+def test_a_result_that_does_not_decode_leaves_no_temp_file(sim, user, clean_tmp):
     generation = saving(sim, user)
     sim.faults(result_corrupt=1.0)
     after = save_once(generation)
     assert after.status == Status.FAILED
     assert "broken" in after.error_message
-    assert list(temp_dir.iterdir()) == []
+    assert list(clean_tmp.iterdir()) == []
     assert result_files(sim) == []
 
 
-def test_a_failed_last_frame_leaves_no_temp_file(sim, user, temp_dir):
+def test_a_failed_last_frame_leaves_no_temp_file(sim, user, clean_tmp):
     generation = saving(sim, user, return_last_frame=True)
     assert generation.result_last_frame_url
     # The provider's last-frame link is gone (expired, purged) while the video is fine.
@@ -86,19 +76,19 @@ def test_a_failed_last_frame_leaves_no_temp_file(sim, user, temp_dir):
         result_last_frame_url=f"{sim.url}/files/gone/last_frame.png"
     )
     save_once(generation)
-    assert list(temp_dir.iterdir()) == []
+    assert list(clean_tmp.iterdir()) == []
 
 
-def test_a_last_frame_that_is_not_an_image_leaves_no_temp_file(sim, user, temp_dir):
+def test_a_last_frame_that_is_not_an_image_leaves_no_temp_file(sim, user, clean_tmp):
     generation = saving(sim, user, return_last_frame=True)
     Generation.objects.filter(pk=generation.pk).update(
         result_last_frame_url=generation.result_url  # an MP4 where a PNG belongs
     )
     save_once(generation)
-    assert list(temp_dir.iterdir()) == []
+    assert list(clean_tmp.iterdir()) == []
 
 
-def test_the_soft_time_limit_leaves_no_temp_file(sim, user, temp_dir, monkeypatch):
+def test_the_soft_time_limit_leaves_no_temp_file(sim, user, clean_tmp, monkeypatch):
     generation = saving(sim, user)
 
     def out_of_time(path: Path) -> bytes:
@@ -107,11 +97,11 @@ def test_the_soft_time_limit_leaves_no_temp_file(sim, user, temp_dir, monkeypatc
     monkeypatch.setattr(media, "poster_jpeg", out_of_time)
     with pytest.raises(SoftTimeLimitExceeded):
         save_once(generation)
-    assert list(temp_dir.iterdir()) == []
+    assert list(clean_tmp.iterdir()) == []
     assert Generation.objects.get(pk=generation.pk).status == Status.SAVING  # retried later
 
 
-def test_stored_files_are_deleted_when_the_database_write_after_them_fails(sim, user, temp_dir):
+def test_stored_files_are_deleted_when_the_database_write_after_them_fails(sim, user, clean_tmp):
     generation = saving(sim, user, return_last_frame=True)
 
     def refuse_success(execute, sql, params, many, context):
@@ -122,13 +112,13 @@ def test_stored_files_are_deleted_when_the_database_write_after_them_fails(sim, 
     with connection.execute_wrapper(refuse_success), pytest.raises(OperationalError):
         save_once(generation)
     assert result_files(sim) == []
-    assert list(temp_dir.iterdir()) == []
+    assert list(clean_tmp.iterdir()) == []
     after = save_once(generation)  # the next attempt stores them for real
     assert after.status == Status.SUCCEEDED
     assert len(result_files(sim)) == 3  # video, poster, last frame
 
 
-def test_deleting_while_the_result_is_being_recorded_leaves_no_file(sim, user, temp_dir):
+def test_deleting_while_the_result_is_being_recorded_leaves_no_file(sim, user, clean_tmp):
     """The saver has written its files and is about to record them when the user deletes
     the clip: the saver must find the row gone and remove what it wrote."""
     generation = saving(sim, user)
@@ -163,7 +153,7 @@ def test_deleting_while_the_result_is_being_recorded_leaves_no_file(sim, user, t
     assert outcome == {"next": None}  # the saver finished without an error
     assert not Generation.objects.filter(pk=generation.pk).exists()
     assert result_files(sim) == []
-    assert list(temp_dir.iterdir()) == []
+    assert list(clean_tmp.iterdir()) == []
 
 
 def test_deleting_just_after_the_result_was_recorded_leaves_no_file(sim, user):
