@@ -14,6 +14,7 @@ import requests
 from generations import media, urlguard
 from tests import media_factory as mf
 from tests.fetching import LOCAL, Origin, Resolver, download, origin_server  # noqa: F401 - a fixture
+from tests.test_services import DATA
 
 
 def test_a_redirect_loop_is_refused_after_the_cap(origin):
@@ -183,18 +184,7 @@ def test_a_generation_whose_result_comes_via_a_302_to_the_cdn_succeeds(stack, us
     try:
         generation = services.generation_create(
             user=user,
-            data={
-                "mode": "text",
-                "model": "seedance2.0-480p",
-                "prompt": "Guard e2e: a kite over dunes",
-                "duration": 5,
-                "aspect_ratio": "16:9",
-                "generate_audio": False,
-                "seed": 7,
-                "watermark": False,
-                "camera_fixed": False,
-                "return_last_frame": True,
-            },
+            data={**DATA, "prompt": "Guard e2e: a kite over dunes", "return_last_frame": True},
         )
         deadline = time.monotonic() + 90
         while not (done := Generation.objects.get(pk=generation.pk)).is_finished:

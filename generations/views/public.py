@@ -59,13 +59,7 @@ def _share_context(request: HttpRequest, link: ShareLink, token: str) -> dict[st
 @never_cache
 @require_GET
 def share_page(request: HttpRequest, token: str) -> HttpResponse:
-    link = _live_link(request, token)
-    if isinstance(link, HttpResponse):
-        return link
-    library.share_viewed(link=link)
-    response = render(request, "share/page.html", _share_context(request, link, token))
-    _private(response)
-    return response
+    return _shared_page(request, token, "share/page.html")
 
 
 @never_cache
@@ -76,11 +70,15 @@ def share_embed(request: HttpRequest, token: str) -> HttpResponse:
     """The player alone, for the ``twitter:player`` card and other embeds: the one page
     other sites may frame (every other page answers X-Frame-Options DENY and
     ``frame-ancestors 'none'``)."""
+    return _shared_page(request, token, "share/embed.html")
+
+
+def _shared_page(request: HttpRequest, token: str, template: str) -> HttpResponse:
     link = _live_link(request, token)
     if isinstance(link, HttpResponse):
         return link
     library.share_viewed(link=link)
-    response = render(request, "share/embed.html", _share_context(request, link, token))
+    response = render(request, template, _share_context(request, link, token))
     _private(response)
     return response
 
