@@ -11,8 +11,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceIterator
 
-from generations import uploads
 from generations.models import Generation, Reference
+from studiolib import uploads
 
 
 @dataclass
@@ -57,7 +57,7 @@ class TierCard:
 
     @classmethod
     def build(cls, radio: Any) -> TierCard:
-        from generations import tiers
+        from studiolib import tiers
 
         model = str(radio.data["value"])
         tier = tiers.get_tier(model)

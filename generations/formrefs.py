@@ -9,9 +9,10 @@ from typing import Any
 
 from django import forms
 
-from generations import params, reference_checks, uploads
+from generations import reference_checks
 from generations.formfields import PendingReference
 from generations.models import Generation, Reference
+from studiolib import params, uploads
 
 
 class ReferenceCollector:

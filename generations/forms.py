@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from generations import tiers, uploads
 from generations.formfields import (
     MultipleFileField,
     OutputChoiceField,
@@ -22,6 +21,7 @@ from generations.formfields import (
 from generations.formlayout import StudioLayout
 from generations.formrefs import ReferenceCollector
 from generations.models import AspectRatio, Generation, Mode, ReferenceRole, Status
+from studiolib import tiers, uploads
 
 SEED_MIN, SEED_MAX = -1, 2**32 - 1
 PROMPT_MAX = 2000

@@ -203,7 +203,7 @@ class Generation(models.Model):
     @property
     def problem_message(self) -> str:
         """The honest sentence for ``upstream_problem`` while the clip is unfinished."""
-        from generations.errors import PROBLEMS
+        from studiolib.errors import PROBLEMS
 
         return PROBLEMS.get(self.upstream_problem, "") if self.is_running else ""
 

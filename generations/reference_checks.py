@@ -17,9 +17,9 @@ from pathlib import Path
 
 from django.db.models.fields.files import FieldFile
 
-from generations import mediarules, uploads
 from generations.models import Generation, Reference
-from generations.uploads import UploadRejected
+from studiolib import mediarules, uploads
+from studiolib.uploads import UploadRejected
 
 log = logging.getLogger("generations")
 

@@ -14,10 +14,10 @@ from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils import timezone
 
-from generations import params as query_params
-from generations import tiers
-from generations.errors import PROBLEMS
 from generations.models import TERMINAL, UNFINISHED, AspectRatio, Generation, Mode, Status
+from studiolib import params as query_params
+from studiolib import tiers
+from studiolib.errors import PROBLEMS
 
 PAGE_SIZE = 24
 LIVE_BATCH = 48  # cards in one live-refresh response at most
@@ -64,7 +64,7 @@ class Filters:
     @classmethod
     def from_query(cls, query: QueryDict) -> Filters:
         """The filters in a query string; a value that is not one the filter bar offers is
-        treated as no filter (see ``generations.params``)."""
+        treated as no filter (see ``studiolib.params``)."""
         return cls(
             status=query_params.choice(query.get("status"), Status.values),
             mode=query_params.choice(query.get("mode"), Mode.values),

@@ -8,7 +8,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generations.sizes import parse_overrides
+from studiolib.sizes import parse_overrides
 
 DIALECTS = ("gateway", "ark", "relay")
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from generations import sizes
+from studiolib import sizes
 
 MODELS = {
     "seedance2.0-480p": 480,
@@ -56,7 +56,7 @@ class Spec:
 def output_size(
     model: str, aspect_ratio: str, overrides: Mapping[int, Mapping[str, tuple[int, int]]] | None
 ) -> tuple[int, int]:
-    """What the provider renders: the studio's one size table (``generations.sizes``)."""
+    """What the provider renders: the studio's one size table (``studiolib.sizes``)."""
     return sizes.output_size(MODELS[model], aspect_ratio, overrides)
 
 

@@ -15,11 +15,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from generations.sizes import completion_tokens
 from simulator import render
 from simulator.config import Config
 from simulator.rules import MODELS, Invalid, Spec, validate
 from simulator.state import State, Task
+from studiolib.sizes import completion_tokens
 
 # Realistic run times at speed 1 (api-notes.md: ~30 s to 5 min): base + per output second.
 RUN_TIME = {480: (30, 3), 720: (40, 6), 1080: (60, 12), 2160: (90, 14)}

@@ -29,8 +29,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from generations.seedance import SeedanceClient
 from generations.selectors import provider_problem_summary
+from studiolib.seedance import SeedanceClient
 
 logger = logging.getLogger(__name__)
 

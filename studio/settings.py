@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from generations.sizes import SizeTableError
-from generations.sizes import parse_overrides as parse_output_sizes
 from studio.env import env_bool, env_float, env_int, env_list, env_str
+from studiolib.sizes import SizeTableError
+from studiolib.sizes import parse_overrides as parse_output_sizes
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -193,10 +193,10 @@ STORAGES = {
 # signed, expiring /r/<token>/ URL). Behind a tunnel or proxy, set the public address.
 STUDIO_PUBLIC_URL = env_str("STUDIO_PUBLIC_URL", "http://127.0.0.1:8000")
 # Every upload passes through byte caps enforced while it streams.
-FILE_UPLOAD_HANDLERS = ["generations.upload_handler.CappedUploadHandler"]
+FILE_UPLOAD_HANDLERS = ["studiolib.upload_handler.CappedUploadHandler"]
 UPLOAD_MAX_REQUEST_BYTES = env_int("UPLOAD_MAX_REQUEST_BYTES", 200 * 1024 * 1024)
 UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 15)
-# Uploads are decoded in a child process (generations.sandbox) killed after this many
+# Uploads are decoded in a child process (studiolib.sandbox) killed after this many
 # seconds, with its address space capped: a file built to stall or flood the decoder costs
 # one short-lived process. A 6000×6000 image needs about 200 MB while it is re-encoded.
 UPLOAD_PROBE_SECONDS = env_float("UPLOAD_PROBE_SECONDS", 20.0)

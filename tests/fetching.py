@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from generations import media, urlguard
+from studiolib import media, urlguard
 
 
 class Resolver:

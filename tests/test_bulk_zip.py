@@ -9,8 +9,8 @@ import zipfile
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from generations.files import download_name
 from generations.models import Status
+from studiolib.files import download_name
 from tests.factories import GenerationFactory
 
 SIZE = 6 * 1024 * 1024

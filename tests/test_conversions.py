@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from generations import mediarules, uploads
 from generations.models import Generation, Reference
+from studiolib import mediarules, uploads
 from tests import media_factory as mf
 from tests.test_hostile_uploads import animated_gif, ffmpeg_file, image_bytes
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from django.core.files.base import ContentFile
 
-from generations.files import download_name
 from generations.models import Status
+from studiolib.files import download_name
 from tests import media_factory as mf
 from tests.factories import GenerationFactory
 

@@ -14,8 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from generations import uploads
 from generations.models import Generation
+from studiolib import uploads
 from tests import media_factory as mf
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from generations import tiers
 from generations.models import Generation, Reference
+from studiolib import tiers
 from tests import media_factory as mf
 from tests.factories import GenerationFactory
 

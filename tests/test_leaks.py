@@ -11,9 +11,10 @@ import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import OperationalError, connection
 
-from generations import media, services
+from generations import services
 from generations.models import Generation, Status
 from generations.services import library
+from studiolib import media
 from tests.inprocess import due, saving
 
 pytestmark = pytest.mark.django_db(transaction=True)

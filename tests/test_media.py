@@ -9,7 +9,7 @@ from http.server import ThreadingHTTPServer
 
 import pytest
 
-from generations import media, urlguard
+from studiolib import media, urlguard
 from tests import media_factory as mf
 from tests.fetching import Origin
 

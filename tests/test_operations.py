@@ -53,7 +53,7 @@ def test_workers_keep_their_database_connection_until_it_is_old_or_broken():
 
 def test_tasks_never_sleep():
     source = (Path(settings.BASE_DIR) / "generations" / "tasks.py").read_text()
-    client = (Path(settings.BASE_DIR) / "generations" / "seedance.py").read_text()
+    client = (Path(settings.BASE_DIR) / "studiolib" / "seedance.py").read_text()
     assert "sleep(" not in source
     assert "sleep(" not in client
 

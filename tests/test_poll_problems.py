@@ -11,17 +11,18 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from generations import errors, selectors, services
+from generations import selectors, services
 from generations.models import Generation, Status
-from generations.seedance import (
+from generations.services import limits
+from generations.services.results import MAX_EMPTY_COMPLETIONS
+from studiolib import errors
+from studiolib.seedance import (
     POLL_REFUSED_AUTH,
     POLL_REFUSED_NOT_FOUND,
     POLL_REFUSED_QUOTA,
     SeedanceError,
     TaskStatus,
 )
-from generations.services import limits
-from generations.services.results import MAX_EMPTY_COMPLETIONS
 from tests.factories import GenerationFactory
 from tests.test_services import fake, queued  # noqa: F401 - fixtures
 

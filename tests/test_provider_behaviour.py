@@ -13,7 +13,7 @@ import requests
 
 from generations import selectors
 from generations.models import Generation, Status
-from generations.sizes import completion_tokens
+from studiolib.sizes import completion_tokens
 from tests.support import SIM_KEY
 from tests.test_e2e import create, wait_until_finished
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from generations import media, urlguard
+from studiolib import media, urlguard
 from tests import media_factory as mf
 from tests.fetching import LOCAL, Origin, Resolver, download, origin_server  # noqa: F401 - a fixture
 from tests.test_services import DATA

@@ -11,7 +11,9 @@ from dataclasses import replace
 import pytest
 import requests
 
-from generations.seedance import (
+from simulator.config import Config
+from simulator.server import make_server
+from studiolib.seedance import (
     POLL_REFUSED_AUTH,
     POLL_REFUSED_NOT_FOUND,
     POLL_REFUSED_QUOTA,
@@ -21,9 +23,7 @@ from generations.seedance import (
     parse_retry_after,
     parse_task,
 )
-from generations.seedance_tasks import code_matches
-from simulator.config import Config
-from simulator.server import make_server
+from studiolib.seedance_tasks import code_matches
 from tests.support import SIM_KEY, free_port
 
 pytestmark = pytest.mark.e2e

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from generations import services
 from generations.models import Event, Generation, Status
-from generations.seedance import SeedanceError, TaskStatus
 from generations.services import lifecycle, stopping
+from studiolib.seedance import SeedanceError, TaskStatus
 
 DATA = {
     "mode": "text",

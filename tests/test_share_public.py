@@ -42,7 +42,7 @@ def test_shared_responses_do_not_outlive_a_revoke(client, token, suffix):
 def test_shared_media_on_s3_is_not_cacheable_either(client, token, settings):
     """With S3 the share link redirects to a presigned URL: the redirect and the object's
     response (ResponseCacheControl) both say no-store."""
-    from generations import files
+    from studiolib import files
 
     calls = {}
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from generations import forms, selectors, tiers
+from generations import forms, selectors
+from studiolib import tiers
 from tests.factories import GenerationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from generations import sizes, tiers
+from studiolib import sizes, tiers
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from generations import sandbox, uploads
+from studiolib import sandbox, uploads
 from tests import media_factory as mf
 
 SIDE = 6000  # the largest accepted image: 36 megapixels, about 108 MB once decoded

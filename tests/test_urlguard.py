@@ -16,7 +16,7 @@ import pytest
 import requests
 import trustme
 
-from generations import media, urlguard
+from studiolib import media, urlguard
 from tests.fetching import Origin, Resolver, download, origin_server  # noqa: F401 - a fixture
 from tests.support import ROOT
 

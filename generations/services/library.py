@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from generations import reference_checks, tiers
+from generations import reference_checks
 from generations.formfields import PendingReference
 from generations.models import (
     OPTION_FIELDS,
@@ -24,6 +24,7 @@ from generations.models import (
 from generations.references import delete_files
 from generations.services import limits, stopping
 from generations.services.lifecycle import estimate, generation_create
+from studiolib import tiers
 
 FORMATS = ("9:16", "1:1", "16:9")
 

@@ -23,7 +23,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from generations import errors, tiers
 from generations.formfields import PendingReference
 from generations.models import (
     TERMINAL,
@@ -35,9 +34,10 @@ from generations.models import (
     Status,
 )
 from generations.references import build_references, delete_files, upstream_url
-from generations.seedance import CreateRequest, SeedanceClient, SeedanceError
 from generations.services import limits
 from generations.services.timing import backoff, poll_delay
+from studiolib import errors, tiers
+from studiolib.seedance import CreateRequest, SeedanceClient, SeedanceError
 
 log = logging.getLogger("generations")
 

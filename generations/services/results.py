@@ -18,10 +18,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from generations import errors, media, urlguard
 from generations.models import Event, Generation, Status
 from generations.references import delete_files
-from generations.seedance import SeedanceError, TaskStatus
 from generations.services import lifecycle, stopping
 from generations.services.lifecycle import (
     CLAIM_TOLERANCE,
@@ -33,6 +31,8 @@ from generations.services.lifecycle import (
 )
 from generations.services.settlement import settled_fields
 from generations.services.timing import backoff, poll_delay
+from studiolib import errors, media, urlguard
+from studiolib.seedance import SeedanceError, TaskStatus
 
 log = logging.getLogger("generations")
 # What a poll reads (timing included): a poll is the most frequent task there is, and the

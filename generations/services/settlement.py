@@ -10,8 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from generations import media, sizes, tiers
 from generations.models import Generation, ReferenceRole
+from studiolib import media, sizes, tiers
 
 # The provider renders at 24 frames per second (docs/provider.md, "Billing").
 FPS = 24

@@ -12,10 +12,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from generations import errors
 from generations.models import Event, Generation, Status
-from generations.seedance import SeedanceError
 from generations.services.lifecycle import CANCELLED_WHILE_SENDING, NEVER_SENT, fail
+from studiolib import errors
+from studiolib.seedance import SeedanceError
 
 
 def generation_cancel(*, generation: Generation) -> bool:

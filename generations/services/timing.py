@@ -7,8 +7,8 @@ import random
 from django.conf import settings
 from django.core.cache import cache
 
-from generations import tiers
 from generations.models import Generation, Status
+from studiolib import tiers
 
 
 def backoff(attempt: int, *, retry_after: float | None = None) -> float:

@@ -11,13 +11,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from generations import params, selectors, services
-from generations.files import download_name, serve_field_file, zip_response
+from generations import selectors, services
 from generations.models import Generation, Status
 from generations.services import library
 from generations.sharing import token_for
-from generations.uploads import UploadRejected
 from generations.views.common import get_generation_for_user, get_share_for_user
+from studiolib import params
+from studiolib.files import download_name, serve_field_file, zip_response
+from studiolib.uploads import UploadRejected
 
 MAX_BULK = 100
 

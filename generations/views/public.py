@@ -13,11 +13,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
-from generations.files import serve_field_file
 from generations.models import ShareLink
 from generations.references import reference_for_token
 from generations.services import library
 from generations.sharing import link_for_token
+from studiolib.files import serve_field_file
 
 _PRIVATE_HEADERS = {
     "X-Robots-Tag": "noindex, nofollow",

@@ -11,7 +11,7 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from generations import params, selectors, services, tiers
+from generations import selectors, services
 from generations.formlayout import SWITCHES
 from generations.forms import BaseGenerationForm, form_for
 from generations.models import OPTION_FIELDS, AspectRatio, Generation, Mode, Status
@@ -21,6 +21,7 @@ from generations.views.common import (
     live_context,
     live_fields,
 )
+from studiolib import params, tiers
 
 # After a submit the settings stay (people make series); prompt, seed and files are cleared.
 STICKY = set(OPTION_FIELDS)

@@ -11,9 +11,10 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from generations import errors, services
+from generations import services
 from generations.models import UNFINISHED, Generation
 from generations.services.lifecycle import fail
+from studiolib import errors
 
 
 class Command(BaseCommand):

@@ -18,8 +18,8 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.utils import timezone
 
-from generations import tiers
 from generations.models import SHARED_FOREVER, Generation, Mode, ShareLink, Status
+from studiolib import tiers
 
 WORDS = [
     "sunrise",

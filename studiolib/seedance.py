@@ -17,7 +17,7 @@ from typing import Any
 import requests
 from urllib3.exceptions import NewConnectionError
 
-from generations.seedance_tasks import TaskStatus, code_matches, parse_task
+from studiolib.seedance_tasks import TaskStatus, code_matches, parse_task
 
 # 429 codes that are spend caps, not rate limits: waiting does not help. Matched by prefix,
 # as Ark appends sub-reasons after a dot (docs/provider.md, "Error codes").

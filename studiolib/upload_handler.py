@@ -10,7 +10,7 @@ from django.core.files.uploadhandler import SkipFile, TemporaryFileUploadHandler
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 
-from generations.uploads import LIMITS, MB
+from studiolib.uploads import LIMITS, MB
 
 
 def human_size(size: float) -> str:

@@ -2,8 +2,8 @@
 
 A file's type comes from its content (magic bytes here, then a real decode), never from its
 name or the browser's Content-Type. Nothing untrusted is decoded in this process: the file
-is copied to a local temporary file and ``generations.sandbox`` runs the decoder in a child
-with a timeout and a memory cap (``generations.mediaprobe`` holds what the child does).
+is copied to a local temporary file and ``studiolib.sandbox`` runs the decoder in a child
+with a timeout and a memory cap (``studiolib.mediaprobe`` holds what the child does).
 Images are decoded only as JPEG/PNG/WebP, or as BMP/TIFF/HEIC/GIF and converted to PNG,
 then re-encoded without EXIF/XMP/GPS. Audio that marketers commonly hold (M4A/AAC, Ogg,
 FLAC) is converted to WAV; the provider takes only WAV and MP3. Converted files meet the
@@ -22,8 +22,8 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
-from generations import sandbox
-from generations.mediarules import LIMITS, MB, WHAT, size_problem
+from studiolib import sandbox
+from studiolib.mediarules import LIMITS, MB, WHAT, size_problem
 
 __all__ = [
     "LIMITS",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from generations import sizes
+from studiolib import sizes
 
 ASPECT_RATIOS = ("16:9", "9:16", "1:1")
 DURATION_MIN = 5
@@ -35,7 +35,7 @@ class Tier:
         return self.model != "seedance2.0-4k" or settings.SEEDANCE_ENABLE_4K
 
     def size(self, aspect_ratio: str) -> tuple[int, int]:
-        """Output width × height as the provider renders it (``generations.sizes``)."""
+        """Output width × height as the provider renders it (``studiolib.sizes``)."""
         return sizes.output_size(self.height, aspect_ratio, settings.SEEDANCE_OUTPUT_SIZES)
 
 

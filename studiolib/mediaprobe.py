@@ -1,7 +1,7 @@
-"""The child process that decodes untrusted uploads (``python -m generations.mediaprobe``).
+"""The child process that decodes untrusted uploads (``python -m studiolib.mediaprobe``).
 
 A hostile file can make a decoder spin or allocate without end, so the web process never
-decodes one itself: ``generations.sandbox`` starts this program with a wall-clock timeout,
+decodes one itself: ``studiolib.sandbox`` starts this program with a wall-clock timeout,
 and the program caps its own address space, CPU time and output size before it imports a
 decoder or reads a byte of the file. It reads one JSON job on stdin, works only on the local
 paths named there (PyAV with a forced demuxer and only the ``file`` protocol, Pillow with an
@@ -21,7 +21,7 @@ import sys
 import warnings
 from typing import Any
 
-from generations import mediarules
+from studiolib import mediarules
 
 # What Pillow may open per job kind: the provider's own formats are re-encoded as they
 # are; the others are converted to PNG (first frame or page only).

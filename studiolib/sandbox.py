@@ -1,4 +1,4 @@
-"""Running ``generations.mediaprobe`` on an untrusted file, in a child process.
+"""Running ``studiolib.mediaprobe`` on an untrusted file, in a child process.
 
 The child gets a wall-clock timeout here (it is killed when it runs over) and caps its own
 memory, CPU time and output size before it reads the file, so a file built to make a
@@ -38,14 +38,14 @@ class SandboxError(Exception):
 def run(
     job: dict[str, Any], *, timeout: float, memory_mb: int, max_output_bytes: int
 ) -> dict[str, Any]:
-    """The child's answer to ``job`` (see ``generations.mediaprobe``); the file it may
+    """The child's answer to ``job`` (see ``studiolib.mediaprobe``); the file it may
     write (a converted or re-encoded copy) stops growing at ``max_output_bytes``."""
     command = [
         sys.executable,
         "-E",  # no PYTHON* variables from the web process's environment
         "-s",  # no user site-packages
         "-m",
-        "generations.mediaprobe",
+        "studiolib.mediaprobe",
         str(memory_mb),
         str(max(1, math.ceil(timeout))),
         str(max_output_bytes),

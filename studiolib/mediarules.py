@@ -1,7 +1,7 @@
 """The provider's rules for reference files, as plain functions that return the sentence a
 user sees (or ``None`` when a fact passes).
 
-Pure Python with no Django import: the sandboxed checker (``generations.mediaprobe``) uses
+Pure Python with no Django import: the sandboxed checker (``studiolib.mediaprobe``) uses
 the same rules before it decodes a pixel, and the forms use them for earlier clips reused
 as references, so an upload and a reused clip are judged alike. The numbers are the ones in
 ``docs/provider-references.md``.

@@ -19,7 +19,7 @@ import av
 import requests
 from PIL import Image
 
-from generations import urlguard
+from studiolib import urlguard
 
 CHUNK = 256 * 1024
 # A result link may move once or twice (an API host redirecting to its CDN); more is a loop.

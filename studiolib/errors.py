@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generations.seedance import SeedanceError
-from generations.seedance_tasks import code_matches
+from studiolib.seedance import SeedanceError
+from studiolib.seedance_tasks import code_matches
 
 
 @dataclass(frozen=True)
