@@ -10,15 +10,11 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.conf import settings
-from kombu.exceptions import OperationalError
 
-from generations import services
+from generations import scheduling, services
 
 log = logging.getLogger("generations")
 
-# Far below REDIS_VISIBILITY_TIMEOUT (checklist A3): a countdown is never redelivered early.
-MAX_COUNTDOWN = 300.0
 _PIPELINE = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 
 
@@ -41,19 +37,4 @@ def sweep() -> None:
 
 def _follow(generation_id: str, next_step: services.Next | None) -> None:
     if next_step is not None:
-        schedule(generation_id, next_step.action, next_step.delay)
-
-
-def schedule(generation_id: str, action: str, delay: float) -> None:
-    """Publish the next action. A broker outage is logged, not raised: the row already says
-    the action is due, and the sweeper publishes it again once the broker is back."""
-    task = submit_generation if action == "submit" else poll_generation
-    countdown = max(0.0, min(delay, MAX_COUNTDOWN))
-    try:
-        task.apply_async(
-            (generation_id,),
-            countdown=countdown,
-            expires=countdown + settings.SEEDANCE_SWEEP_SECONDS * 4 + 60,
-        )
-    except OperationalError:
-        log.warning("generation=%s broker unavailable; the sweeper will retry", generation_id)
+        scheduling.publish(generation_id, next_step.action, next_step.delay)

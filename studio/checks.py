@@ -74,7 +74,7 @@ def check_broker_timing(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     """Redis redelivers a message not acknowledged within its visibility timeout; a
     countdown or a running task that long would run twice (a poll is harmless, a paid
     submit is not), so both together stay below half of it."""
-    from generations.tasks import MAX_COUNTDOWN
+    from generations.scheduling import MAX_COUNTDOWN
 
     found = []
     timeout = settings.REDIS_VISIBILITY_TIMEOUT

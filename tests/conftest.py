@@ -55,11 +55,10 @@ def clean_tmp(tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def no_broker(monkeypatch) -> list:
     """Record what would be published instead of publishing it."""
-    from generations.services import lifecycle, stopping
+    from generations import scheduling
 
     published: list = []
-    monkeypatch.setattr(lifecycle, "_enqueue", lambda pk, action, delay: published.append(pk))
-    monkeypatch.setattr(stopping, "_enqueue", lambda pk, action: published.append(pk))
+    monkeypatch.setattr(scheduling, "publish", lambda pk, action, delay: published.append(pk))
     return published
 
 

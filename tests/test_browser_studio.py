@@ -164,7 +164,7 @@ def test_a_gallery_clip_dragged_into_the_first_frame_slot_is_reused(page, user, 
     reference = Reference.objects.get(generation=made)
     assert reference.role == ReferenceRole.FIRST_FRAME
     assert reference.source_generation_id == source.pk
-    assert no_broker == [made.pk]
+    assert no_broker == [str(made.pk)]
     assert page.errors == []
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.core import checks
 from django.core.management import call_command
 
-from generations import tasks
+from generations import scheduling
 from studio.checks import check_broker_timing, check_proxies, check_upstream
 from tests.support import ROOT
 from tests.test_deploy import PRODUCTION, manage
@@ -66,7 +66,7 @@ def test_countdowns_must_stay_below_the_visibility_timeout(production, monkeypat
     production.CELERY_TASK_TIME_LIMIT = 3000  # 300 s countdown + 3000 s > 3600 / 2
     assert ids(check_broker_timing()) == {"studio.E001"}
     production.CELERY_TASK_TIME_LIMIT = 600
-    monkeypatch.setattr(tasks, "MAX_COUNTDOWN", 1500.0)
+    monkeypatch.setattr(scheduling, "MAX_COUNTDOWN", 1500.0)
     assert ids(check_broker_timing()) == {"studio.E001"}
 
 

@@ -11,9 +11,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
-from generations import tasks
+from generations import scheduling
 from generations.models import Status
-from generations.services import lifecycle
 from tests.factories import GenerationFactory
 
 
@@ -28,7 +27,7 @@ def test_celery_is_configured_to_never_lose_a_task():
     # Checklist A3: every countdown plus the hard time limit stays under half the
     # visibility timeout, so Redis never redelivers a task that is merely waiting.
     visibility = conf.broker_transport_options["visibility_timeout"]
-    assert tasks.MAX_COUNTDOWN + conf.task_time_limit < visibility / 2
+    assert scheduling.MAX_COUNTDOWN + conf.task_time_limit < visibility / 2
 
 
 @pytest.mark.django_db(transaction=True)
@@ -59,7 +58,7 @@ def test_tasks_never_sleep():
 
 
 def test_reconcile_lists_and_fails_stuck_generations(user, monkeypatch):
-    monkeypatch.setattr(lifecycle, "_enqueue", lambda *args: None)
+    monkeypatch.setattr(scheduling, "publish", lambda *args: None)
     stuck = GenerationFactory(
         user=user,
         prompt="stuck",

@@ -233,14 +233,20 @@ def test_daily_spend_limit_uses_the_estimate(client, user, settings):
 
 
 def test_tasks_carry_only_the_generation_id(monkeypatch):
-    from generations import tasks
+    from celery import current_app
+
+    from generations import scheduling
 
     sent = []
+    monkeypatch.undo()  # this module's autouse no_broker replaced the publishing itself
     monkeypatch.setattr(
-        tasks.submit_generation, "apply_async", lambda args, **kwargs: sent.append((args, kwargs))
+        current_app,
+        "send_task",
+        lambda name, args=None, **options: sent.append((name, args, options)),
     )
-    tasks.schedule("1234", "submit", 0)
-    ((args, kwargs),) = sent
+    scheduling.schedule("1234", "submit")
+    ((name, args, kwargs),) = sent
+    assert name == "generations.tasks.submit_generation"
     assert args == ("1234",)
     assert set(kwargs) == {"countdown", "expires"}
 

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from generations import services
+from generations import scheduling, services
 from generations.models import Event, Generation, Status
-from generations.services import lifecycle, stopping
+from generations.services import lifecycle
 from studiolib.seedance import SeedanceError, TaskStatus
 
 DATA = {
@@ -57,7 +57,7 @@ def fake(monkeypatch):
 @pytest.fixture
 def queued(user, django_capture_on_commit_callbacks, monkeypatch):
     published = []
-    monkeypatch.setattr(lifecycle, "_enqueue", lambda pk, action, delay: published.append(action))
+    monkeypatch.setattr(scheduling, "publish", lambda pk, action, delay: published.append(action))
     with django_capture_on_commit_callbacks(execute=True):
         generation = services.generation_create(user=user, data=DATA)
     assert published == ["submit"]
@@ -68,19 +68,19 @@ def test_create_enqueues_submit_only_after_commit(
     user, django_capture_on_commit_callbacks, monkeypatch
 ):
     published = []
-    monkeypatch.setattr(lifecycle, "_enqueue", lambda pk, action, delay: published.append(pk))
+    monkeypatch.setattr(scheduling, "publish", lambda pk, action, delay: published.append(pk))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         generation = services.generation_create(user=user, data=DATA)
     assert published == []  # nothing is sent before the row is committed
     callbacks[0]()
-    assert published == [generation.pk]
+    assert published == [str(generation.pk)]
     assert generation.status == Status.QUEUED
     assert generation.estimated_cost > 0
     assert Event.objects.filter(generation=generation, status=Status.QUEUED).exists()
 
 
 def test_a_blank_seed_is_replaced_by_an_explicit_random_one(user, monkeypatch):
-    monkeypatch.setattr(lifecycle, "_enqueue", lambda *args: None)
+    monkeypatch.setattr(scheduling, "publish", lambda *args: None)
     generation = services.generation_create(user=user, data={**DATA, "seed": None})
     assert 0 <= generation.seed < 2**32
 
@@ -218,7 +218,7 @@ def test_cancel_while_running_stops_polling(queued, fake):
 
 def test_sweeper_republishes_overdue_actions(queued, monkeypatch):
     published = []
-    monkeypatch.setattr(stopping, "_enqueue", lambda pk, action: published.append(action))
+    monkeypatch.setattr(scheduling, "publish", lambda pk, action, delay: published.append(action))
     Generation.objects.filter(pk=queued.pk).update(
         next_poll_at=timezone.now() - timedelta(minutes=5)
     )

@@ -8,9 +8,8 @@ import boto3
 import pytest
 import requests
 
-from generations import forms, services
+from generations import forms, scheduling, services
 from generations.models import Generation, Status
-from generations.services import lifecycle
 from tests import media_factory as mf
 from tests import support
 from tests.factories import create_from_form
@@ -77,7 +76,7 @@ def s3_settings(settings, s3_endpoint):
 
 
 def test_references_get_presigned_urls_valid_past_the_deadline(db, user, s3_settings, monkeypatch):
-    monkeypatch.setattr(lifecycle, "_enqueue", lambda *args: None)
+    monkeypatch.setattr(scheduling, "publish", lambda *args: None)
     form = forms.ImageForm(
         data={
             "mode": "image",

@@ -74,7 +74,7 @@ def test_create_by_htmx_returns_the_new_card_and_a_live_poller(
         response = client.post("/generations/create/", DATA, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     generation = Generation.objects.get()
-    assert no_broker == [generation.pk]
+    assert no_broker == [str(generation.pk)]
     assert f'id="card-{generation.pk}"' in html
     assert 'hx-swap-oob="afterbegin:#gallery"' in html
     assert 'id="live"' in html and "hx-trigger=" in html

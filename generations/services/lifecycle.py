@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from generations import scheduling
 from generations.formfields import PendingReference
 from generations.models import (
     TERMINAL,
@@ -134,7 +135,7 @@ def generation_create(
             Event.objects.create(
                 generation=generation, at=now, status=Status.QUEUED, message="Created"
             )
-            transaction.on_commit(lambda: _enqueue(generation.pk, "submit", 0))
+            scheduling.schedule_on_commit(generation.pk, "submit")
     except BaseException:
         delete_files([ref.file.name for ref in built])
         raise
@@ -158,12 +159,6 @@ def estimate(*, data: dict[str, Any], references: list[PendingReference]) -> Dec
             )
         )
     )
-
-
-def _enqueue(pk: Any, action: str, delay: float) -> None:
-    from generations import tasks  # tasks import services; import here to avoid a cycle
-
-    tasks.schedule(str(pk), action, delay)
 
 
 # --- submission -------------------------------------------------------------------------

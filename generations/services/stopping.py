@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from generations import scheduling
 from generations.models import Event, Generation, Status
 from generations.services.lifecycle import CANCELLED_WHILE_SENDING, NEVER_SENT, fail
 from studiolib import errors
@@ -96,7 +97,7 @@ def generation_sweep() -> dict[str, int]:
         status__in=(Status.QUEUED, Status.RUNNING, Status.SAVING), next_poll_at__lt=overdue
     ).values_list("pk", "status"):
         action = "submit" if status == Status.QUEUED else "poll"
-        _enqueue(pk, action)
+        scheduling.schedule(pk, action)
         counts[action] += 1
     return counts
 
@@ -115,9 +116,3 @@ def fail_if_expired(pk: Any) -> bool:
         settings.SEEDANCE_DEADLINE_MINUTES, generation.upstream_status, generation.upstream_problem
     )
     return fail(pk, (Status.RUNNING,), reason)
-
-
-def _enqueue(pk: Any, action: str) -> None:
-    from generations import tasks  # tasks import services; import here to avoid a cycle
-
-    tasks.schedule(str(pk), action, 0)
