@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
 from generations import reference_checks
 from generations.formfields import PendingReference
@@ -16,10 +17,10 @@ from studiolib import params, uploads
 
 
 class ReferenceCollector:
-    """Mixed into the New video forms (``forms.Form`` subclasses with ``user``, ``roles``,
+    """Mixed into the New video forms (``forms.Form`` subclasses with ``clips``, ``roles``,
     ``pending`` and ``notes``)."""
 
-    user: Any
+    clips: QuerySet[Generation]
     roles: tuple[str, ...]
     pending: list[PendingReference]
     notes: dict[str, list[str]]
@@ -61,9 +62,9 @@ class ReferenceCollector:
         )
 
     def _copy_references(self, source_id: Any) -> None:
-        if not source_id or self.user is None:
+        if not source_id:
             return
-        source = Generation.objects.filter(pk=source_id, user=self.user).first()
+        source = self.clips.filter(pk=source_id).first()
         if source is None:
             self.add_error("copy_references_from", "That earlier video is not available.")
             return
@@ -88,11 +89,11 @@ class ReferenceCollector:
     def copied(self) -> list[Reference]:
         """References an "Edit and run" form will reuse (shown so the user knows)."""
         source_id = params.uuid_or_none(self["copy_references_from"].value())
-        if source_id is None or self.user is None:
+        if source_id is None:
             return []
         return list(
             Reference.objects.filter(
-                generation__pk=source_id, generation__user=self.user, role__in=self.roles
+                generation__in=self.clips.filter(pk=source_id), role__in=self.roles
             )
         )
 

@@ -22,6 +22,7 @@ from generations.formlayout import StudioLayout
 from generations.formrefs import ReferenceCollector
 from generations.models import AspectRatio, Generation, Mode, ReferenceRole, Status
 from studiolib import tiers, uploads
+from workspaces.models import Project
 
 SEED_MIN, SEED_MAX = -1, 2**32 - 1
 PROMPT_MAX = 2000
@@ -35,6 +36,13 @@ class BaseGenerationForm(StudioLayout, ReferenceCollector, forms.Form):
     roles: tuple[str, ...] = ()  # the reference roles this mode sends
 
     mode = forms.CharField(widget=forms.HiddenInput)
+    project = forms.ModelChoiceField(
+        label="Project",
+        queryset=Project.objects.none(),
+        required=False,
+        empty_label="Default project",
+        error_messages={"invalid_choice": "That project is not open in this workspace."},
+    )
     # "Edit and run": the earlier generation whose references are copied unless replaced.
     copy_references_from = forms.UUIDField(required=False, widget=forms.HiddenInput)
     # Radio groups, not selects: the studio draws them as tier cards and ratio chips that
@@ -91,9 +99,22 @@ class BaseGenerationForm(StudioLayout, ReferenceCollector, forms.Form):
         help_text="Keep the final frame as an image, e.g. to continue the clip.",
     )
 
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        clips: QuerySet[Generation] | None = None,
+        projects: QuerySet[Project] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
+        # The clips and projects of the member's workspace, from workspaces.access: what
+        # may be reused as a reference, and where the new clip may go.
+        self.clips = clips if clips is not None else Generation.objects.none()
+        self.fields["project"].queryset = (
+            projects.filter(archived_at__isnull=True)
+            if projects is not None
+            else Project.objects.none()
+        )
         self.pending: list[PendingReference] = []
         # Field name → "voiceover.m4a was converted to WAV." notes shown beside the field.
         self.notes: dict[str, list[str]] = {}
@@ -109,9 +130,7 @@ class BaseGenerationForm(StudioLayout, ReferenceCollector, forms.Form):
                 field.chosen = self.data.get(name) or self.initial.get(name)
 
     def _outputs(self, kind: str) -> QuerySet[Generation]:
-        if self.user is None:
-            return Generation.objects.none()
-        mine = Generation.objects.filter(user=self.user, status=Status.SUCCEEDED)
+        mine = self.clips.filter(status=Status.SUCCEEDED)
         return mine.exclude(last_frame="") if kind == "last_frame" else mine.exclude(video="")
 
     @property
@@ -166,8 +185,11 @@ class BaseGenerationForm(StudioLayout, ReferenceCollector, forms.Form):
         return cleaned
 
     def generation_data(self) -> dict[str, Any]:
-        """What ``generation_create`` takes as ``data`` for this valid form."""
-        return {**self.cleaned_data, "mode": self.mode_value}
+        """What ``generation_create`` takes as ``data`` for this valid form (the project
+        is passed to it on its own)."""
+        data = {**self.cleaned_data, "mode": self.mode_value}
+        data.pop("project", None)
+        return data
 
     def input_video_seconds(self) -> float:
         return sum(

@@ -59,14 +59,31 @@ class AspectRatio(models.TextChoices):
 
 
 def _result_path(instance: Generation, filename: str) -> str:
-    # Unguessable and per user; the upstream file name is never used.
-    return f"users/{instance.user_id}/generations/{instance.pk}/{uuid.uuid4().hex}-{filename}"
+    # Unguessable and per workspace; the upstream file name is never used. Files saved
+    # before workspaces keep their users/<id>/ names.
+    return (
+        f"workspaces/{instance.workspace_id}/generations/{instance.pk}/"
+        f"{uuid.uuid4().hex}-{filename}"
+    )
 
 
 class Generation(models.Model):
+    WORKSPACE_PATH = "workspace"  # how workspaces.access reaches the workspace
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="generations"
+    )
+    project = models.ForeignKey(
+        "workspaces.Project", on_delete=models.PROTECT, related_name="generations"
+    )
+    # Who made it. A deleted account leaves the team's clips in place.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations"
+        settings.AUTH_USER_MODEL,
+        verbose_name="created by",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="generations",
     )
     mode = models.CharField(max_length=20, choices=Mode.choices, default=Mode.TEXT)
     model = models.CharField("tier", max_length=40)
@@ -103,8 +120,8 @@ class Generation(models.Model):
     )
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    # No index of its own: every reader asks per user (gen_user_updated), and a global one
-    # tempted PostgreSQL into scanning other users' newest changes for one user's latest.
+    # No index of its own: every reader asks per workspace (gen_ws_updated), and a global one
+    # tempted PostgreSQL into scanning other workspaces' newest changes for one's latest.
     updated_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
     upstream_completed_at = models.DateTimeField(null=True, blank=True)
@@ -149,16 +166,20 @@ class Generation(models.Model):
         ordering = ["-created_at"]
         indexes = [
             # The gallery's keyset order, tie-break included, so a page never sorts the
-            # user's whole history.
-            models.Index(fields=["user", "-created_at", "-id"], name="gen_user_created_id"),
-            # "Is anything of this user still running?" on every gallery load.
+            # workspace's whole history; and the same within one project.
+            models.Index(fields=["workspace", "-created_at", "-id"], name="gen_ws_created_id"),
+            models.Index(fields=["project", "-created_at", "-id"], name="gen_project_created_id"),
+            # "Is anything of this workspace still running?" on every gallery load.
+            models.Index(fields=["workspace", "status"], name="gen_ws_status"),
+            # The per-member limits count a member's recent and unfinished clips.
             models.Index(fields=["user", "status"], name="gen_user_status"),
+            models.Index(fields=["user", "created_at"], name="gen_user_created"),
             # Poll timing learns from a tier's latest successes on every poll.
             models.Index(
                 fields=["model", "status", "-upstream_completed_at"], name="gen_model_finished"
             ),
-            # The live refresh asks for a user's newest change every 2 s per open tab.
-            models.Index(fields=["user", "updated_at"], name="gen_user_updated"),
+            # The live refresh asks for a workspace's newest change every 2 s per open tab.
+            models.Index(fields=["workspace", "updated_at"], name="gen_ws_updated"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -224,6 +245,8 @@ class Generation(models.Model):
 class Event(models.Model):
     """One line of a generation's status history, written in the transition's transaction."""
 
+    WORKSPACE_PATH = "generation__workspace"
+
     generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=12, choices=Status.choices)
@@ -246,7 +269,7 @@ class ReferenceRole(models.TextChoices):
 
 
 def _reference_path(instance: Reference, filename: str) -> str:
-    return f"users/{instance.generation.user_id}/references/{uuid.uuid4().hex}-{filename}"
+    return f"workspaces/{instance.generation.workspace_id}/references/{uuid.uuid4().hex}-{filename}"
 
 
 class Reference(models.Model):
@@ -256,6 +279,8 @@ class Reference(models.Model):
     without its references. A reused earlier output is copied, so deleting the earlier
     clip never breaks this one.
     """
+
+    WORKSPACE_PATH = "generation__workspace"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="references")
@@ -285,6 +310,8 @@ class ShareLink(models.Model):
     """A public link to one clip. The token is never stored: it is the link's id plus an
     HMAC of that id under SECRET_KEY (see ``generations.sharing``), so a database dump does
     not reveal working links, and the owner can still be shown the link again."""
+
+    WORKSPACE_PATH = "generation__workspace"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="share_links")

@@ -60,6 +60,7 @@ class Filters:
     date_to: str = ""
     q: str = ""
     starred: bool = False
+    project: str = ""
 
     @classmethod
     def from_query(cls, query: QueryDict) -> Filters:
@@ -74,6 +75,7 @@ class Filters:
             date_to=query_params.iso_date(query.get("date_to")),
             q=query_params.text(query.get("q"), max_length=200),
             starred=query.get("starred") in {"1", "on", "true"},
+            project=str(query_params.uuid_or_none(query.get("project")) or ""),
         )
 
     @property
@@ -98,6 +100,11 @@ def _filter_sql(filters: Filters) -> tuple[list[str], list[Any]]:
     if filters.starred:
         conditions.append('"starred" = %s')
         params.append(True)
+    if filters.project:
+        conditions.append('"project_id" = %s')
+        params.append(
+            Generation._meta.get_field("project").get_db_prep_value(filters.project, connection)
+        )
     start, end = _parse_date(filters.date_from), _parse_date(filters.date_to)
     if start:
         conditions.append('"created_at" >= %s')
@@ -123,9 +130,10 @@ def _parse_date(value: str) -> datetime | None:
     return datetime.fromisoformat(value).replace(tzinfo=UTC) if value else None
 
 
-def gallery(user: Any, filters: Filters) -> QuerySet[Generation]:
-    """The user's cards matching ``filters``, newest first, as a queryset."""
-    queryset = Generation.objects.filter(user=user)
+def gallery(clips: QuerySet[Generation], filters: Filters) -> QuerySet[Generation]:
+    """The cards of ``clips`` (a workspace's, from ``workspaces.access.scope``) matching
+    ``filters``, newest first, as a queryset."""
+    queryset = clips
     conditions, params = _filter_sql(filters)
     if conditions:
         # Only constant SQL text; every value the user sent is a parameter.
@@ -136,8 +144,8 @@ def gallery(user: Any, filters: Filters) -> QuerySet[Generation]:
 
 @dataclass(frozen=True)
 class Live:
-    """The live-refresh token (the user's newest change, in microseconds) and whether
-    anything of theirs still runs."""
+    """The live-refresh token (the workspace's newest change, in microseconds) and whether
+    anything in it still runs."""
 
     version: int
     active: bool
@@ -148,7 +156,7 @@ class Page:
     """One keyset page of cards. ``html_key`` names its HTML by every card's id, last
     change and share state; it is empty while a card runs (its text changes with time)."""
 
-    user: Any
+    clips: QuerySet[Generation]
     ids: list[Any]
     next_cursor: str
     html_key: str
@@ -157,7 +165,7 @@ class Page:
     def cards(self) -> QuerySet[Generation]:
         """The cards themselves: read (and even built) only when the page's HTML is not in
         the fragment cache; a template calls this."""
-        return gallery(self.user, Filters()).filter(pk__in=self.ids)
+        return gallery(self.clips, Filters()).filter(pk__in=self.ids)
 
 
 def _stamp(column: str) -> str:
@@ -190,10 +198,10 @@ def _micros(value: int | str | None) -> int:
 
 # The live token, whether anything runs, and one page of card keys, in one statement: the
 # gallery is the most requested page, and a round trip and two ORM queries cost more than
-# the work itself. Every part is an index range (gen_user_updated, gen_user_status,
-# gen_user_created_id), whatever the size of the history.
+# the work itself. Every part is an index range (gen_ws_updated, gen_ws_status,
+# gen_ws_created_id), whatever the size of the history.
 _LIVE_SQL = """SELECT {latest} AS latest,
-  EXISTS (SELECT 1 FROM {table} WHERE "user_id" = %s AND "status" IN ({running})) AS active"""
+  EXISTS (SELECT 1 FROM {table} WHERE "workspace_id" = %s AND "status" IN ({running})) AS active"""
 _PAGE_SQL = """SELECT live.latest, live.active, k.id, k.updated, k.status, k.shared, k.created
 FROM ({live}) AS live LEFT JOIN (
   SELECT "id", "created_at", {created} AS created, {updated} AS updated, "status",
@@ -205,25 +213,32 @@ ORDER BY k.created_at DESC, k.id DESC"""
 
 def _live_sql() -> str:
     table = connection.ops.quote_name(Generation._meta.db_table)
-    latest = f'(SELECT MAX("updated_at") FROM {table} WHERE "user_id" = %s)'  # noqa: S608
+    latest = f'(SELECT MAX("updated_at") FROM {table} WHERE "workspace_id" = %s)'  # noqa: S608
     return _LIVE_SQL.format(
         latest=_stamp(latest), table=table, running=", ".join(["%s"] * len(UNFINISHED))
     )
 
 
-def live(user: Any) -> Live:
+def _workspace_param(workspace_id: Any) -> Any:
+    return Generation._meta.get_field("workspace").get_db_prep_value(workspace_id, connection)
+
+
+def live(workspace_id: Any) -> Live:
+    """The live token of a workspace (its id from ``workspaces.access``)."""
+    ws = _workspace_param(workspace_id)
     with connection.cursor() as cursor:
-        cursor.execute(_live_sql(), [user.pk, user.pk, *UNFINISHED])
+        cursor.execute(_live_sql(), [ws, ws, *UNFINISHED])
         latest, active = cursor.fetchone()
     return Live(_micros(latest), bool(active))
 
 
-def page(user: Any, filters: Filters, cursor: str) -> Page:
-    """One keyset page after ``cursor`` ("<microseconds>_<id>"), the next cursor, and the
-    live token, in one query."""
+def page(clips: QuerySet[Generation], workspace_id: Any, filters: Filters, cursor: str) -> Page:
+    """One keyset page of a workspace's ``clips`` (both from ``workspaces.access``) after
+    ``cursor`` ("<microseconds>_<id>"), the next cursor, and the live token, in one query."""
+    ws = _workspace_param(workspace_id)
     conditions, params = _filter_sql(filters)
-    conditions.insert(0, '"user_id" = %s')
-    params.insert(0, user.pk)
+    conditions.insert(0, '"workspace_id" = %s')
+    params.insert(0, ws)
     after = query_params.cursor(cursor)  # not a cursor: the first page
     if after is not None:
         created = _db_time(from_micros(after[0]))
@@ -239,7 +254,7 @@ def page(user: Any, filters: Filters, cursor: str) -> Page:
         limit=PAGE_SIZE + 1,
     )
     with connection.cursor() as db:
-        db.execute(sql, [user.pk, user.pk, *UNFINISHED, _db_time(timezone.now()), *params])
+        db.execute(sql, [ws, ws, *UNFINISHED, _db_time(timezone.now()), *params])
         rows = db.fetchall()
     to_pk = Generation._meta.pk.to_python
     keys = [(to_pk(pk), *rest) for _, _, pk, *rest in rows if pk is not None]
@@ -253,7 +268,7 @@ def page(user: Any, filters: Filters, cursor: str) -> Page:
         html_key = hashlib.sha256(f"{text}|{next_cursor}".encode()).hexdigest()
     latest, active = rows[0][:2]
     return Page(
-        user, [key[0] for key in keys], next_cursor, html_key, Live(_micros(latest), bool(active))
+        clips, [key[0] for key in keys], next_cursor, html_key, Live(_micros(latest), bool(active))
     )
 
 
@@ -289,15 +304,14 @@ def provider_problem_summary() -> ProviderProblem | None:
 RECENT_PROMPTS = 12
 
 
-def recent_prompts(user: Any, limit: int = RECENT_PROMPTS) -> list[str]:
-    """The user's latest distinct prompts, newest first, for the prompt history picker.
+def recent_prompts(clips: QuerySet[Generation], limit: int = RECENT_PROMPTS) -> list[str]:
+    """The latest distinct prompts of ``clips``, newest first, for the prompt history picker.
 
     Reads a bounded window of recent rows (not the whole history) and removes repeats
     here, which works the same on SQLite and PostgreSQL.
     """
     rows = (
-        Generation.objects.filter(user=user)
-        .exclude(prompt="")
+        clips.exclude(prompt="")
         .order_by("-created_at")
         .values_list("prompt", flat=True)[: limit * 5]
     )

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "studio",
+    "workspaces",
     "generations",
 ]
 

@@ -14,6 +14,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct horse battery")
 
 
+def _personal(user):
+    from workspaces.services import personal_workspace
+
+    return personal_workspace(user)
+
+
+def _default_project(workspace):
+    from workspaces.services import default_project
+
+    return default_project(workspace)
+
+
 class GenerationFactory(factory.django.DjangoModelFactory):
     """A generation with the cheapest settings; override what a test is about."""
 
@@ -21,6 +33,8 @@ class GenerationFactory(factory.django.DjangoModelFactory):
         model = "generations.Generation"
 
     user = factory.SubFactory(UserFactory)
+    workspace = factory.LazyAttribute(lambda o: _personal(o.user))
+    project = factory.LazyAttribute(lambda o: _default_project(o.workspace))
     model = "seedance2.0-480p"
     prompt = factory.Sequence(lambda n: f"clip {n}")
     duration = 5
@@ -37,10 +51,13 @@ def running_generations(user, count: int) -> list:
     from generations.models import Generation, Status
 
     far = timezone.now() + timedelta(hours=2)
+    project = _default_project(_personal(user))
     return Generation.objects.bulk_create(
         [
             Generation(
                 user=user,
+                workspace_id=project.workspace_id,
+                project=project,
                 model="seedance2.0-480p",
                 prompt=f"running {i}",
                 duration=5,
@@ -56,7 +73,33 @@ def running_generations(user, count: int) -> list:
     )
 
 
-def create_from_form(form):
+def scoped(user) -> dict:
+    """What a New video form gets from workspaces.access for ``user`` in their personal
+    workspace: its clips to reuse and its projects."""
+    from generations.models import Generation
+    from workspaces.models import Project
+
+    workspace = _personal(user)
+    return {
+        "clips": Generation.objects.filter(workspace=workspace),
+        "projects": Project.objects.filter(workspace=workspace),
+    }
+
+
+def workspace_of(user):
+    """The user's personal workspace and its default project (where their clips land)."""
+    workspace = _personal(user)
+    return workspace, _default_project(workspace)
+
+
+def clips_of(user):
+    """The clips of the user's personal workspace, as ``workspaces.access.scope`` gives them."""
+    from generations.models import Generation
+
+    return Generation.objects.filter(workspace=_personal(user))
+
+
+def create_from_form(form, user):
     """Create a generation from a valid New video form, as the view does, then drop the
     form's temporary files (also when creation fails)."""
     from generations import services
@@ -64,7 +107,10 @@ def create_from_form(form):
     assert form.is_valid(), form.errors
     try:
         return services.generation_create(
-            user=form.user, data=form.generation_data(), references=form.pending
+            user=user,
+            data=form.generation_data(),
+            references=form.pending,
+            project=form.cleaned_data.get("project"),
         )
     finally:
         form.discard()

@@ -9,7 +9,7 @@ from PIL import ImageStat
 from generations import forms
 from generations.models import Status
 from tests import media_factory as mf
-from tests.factories import create_from_form
+from tests.factories import create_from_form, scoped
 from tests.test_e2e import probe, wait_until_finished
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -64,9 +64,9 @@ def test_each_mode_runs_end_to_end(stack, user, sim_stats, mode):
             "generate_audio": "on",
         },
         files=files(),
-        user=user,
+        **scoped(user),
     )
-    done = wait_until_finished(create_from_form(form).pk, timeout=120)
+    done = wait_until_finished(create_from_form(form, user).pk, timeout=120)
     assert done.status == Status.SUCCEEDED, done.error_message
     width, height, duration, has_audio = probe(done.video.path)
     assert (width, height) == (864, 480)

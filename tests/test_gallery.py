@@ -16,7 +16,8 @@ from django.utils import timezone
 from generations.models import Generation, ShareLink, Status
 from generations.services import library
 from generations.sharing import link_for_token, token_for
-from tests.factories import GenerationFactory
+from tests.factories import GenerationFactory, clips_of, workspace_of
+from workspaces.services import default_project, personal_workspace
 
 
 @pytest.fixture(autouse=True)
@@ -26,10 +27,13 @@ def local_storage(local_media, no_broker):
 
 def make(user, n, **fields):
     now = timezone.now()
+    project = default_project(personal_workspace(user))
     return Generation.objects.bulk_create(
         [
             Generation(
                 user=user,
+                workspace_id=project.workspace_id,
+                project=project,
                 model=fields.get("model", "seedance2.0-480p"),
                 prompt=fields.get("prompt", f"clip number {i}"),
                 duration=5,
@@ -67,6 +71,7 @@ def count_queries(client, url):
 
 def test_gallery_queries_are_the_same_at_10_and_200(client, user):
     client.force_login(user)
+    client.get("/")  # the first visit records the current workspace in the session
     make(user, 10)
     small = count_queries(client, "/")
     make(user, 190)
@@ -139,12 +144,15 @@ def test_pages_and_the_live_querysets_agree_on_every_filter(user, other_user, qu
     from generations import selectors
 
     now = timezone.now()
+    workspace, project = workspace_of(user)
     rows = []
     for i in range(70):  # three clips share each creation time: the id breaks the tie
         starred, failed = i % 2 == 0, i % 5 == 0
         rows.append(
             Generation(
                 user=user,
+                workspace=workspace,
+                project=project,
                 model="seedance2.0-480p",
                 prompt="a red balloon, 100% red" if i % 3 else "a kite",
                 duration=5,
@@ -160,10 +168,10 @@ def test_pages_and_the_live_querysets_agree_on_every_filter(user, other_user, qu
     Generation.objects.bulk_create(rows)
     make(other_user, 5, prompt="a red balloon")
     filters = selectors.Filters.from_query(QueryDict(query))
-    expected = list(selectors.gallery(user, filters).values_list("pk", flat=True))
+    expected = list(selectors.gallery(clips_of(user), filters).values_list("pk", flat=True))
     seen, cursor = [], ""
     while True:
-        page = selectors.page(user, filters, cursor)
+        page = selectors.page(clips_of(user), workspace_of(user)[0].pk, filters, cursor)
         assert len(page.ids) <= selectors.PAGE_SIZE
         seen += page.ids
         if not page.next_cursor:
@@ -176,9 +184,14 @@ def test_a_broken_cursor_is_the_first_page(user):
     from generations import selectors
 
     make(user, 30)
-    first = selectors.page(user, selectors.Filters(), "")
+    first = selectors.page(clips_of(user), workspace_of(user)[0].pk, selectors.Filters(), "")
     for cursor in ("garbage", "12_not-a-uuid", "x_y", "_"):
-        assert selectors.page(user, selectors.Filters(), cursor).ids == first.ids
+        assert (
+            selectors.page(
+                clips_of(user), workspace_of(user)[0].pk, selectors.Filters(), cursor
+            ).ids
+            == first.ids
+        )
 
 
 def test_star_toggles_and_returns_the_card(client, user):
@@ -372,7 +385,9 @@ def test_a_page_is_cached_whole_only_while_nothing_on_it_runs(user):
     done = make(user, 3)
 
     def key() -> str:
-        return selectors.page(user, selectors.Filters(), "").html_key
+        return selectors.page(
+            clips_of(user), workspace_of(user)[0].pk, selectors.Filters(), ""
+        ).html_key
 
     finished = key()
     assert finished

@@ -13,7 +13,7 @@ from generations import forms, services
 from generations.models import Generation, Reference, ReferenceRole, Status
 from generations.services import library
 from tests import media_factory as mf
-from tests.factories import GenerationFactory, create_from_form
+from tests.factories import GenerationFactory, create_from_form, scoped
 
 COMMON = {
     "model": "seedance2.0-720p",
@@ -42,7 +42,9 @@ def stored_files(root) -> list:
 
 def make(form_class, user=None, files=None, **data):
     form = form_class(
-        data={**COMMON, "mode": form_class.mode_value, **data}, files=files or {}, user=user
+        data={**COMMON, "mode": form_class.mode_value, **data},
+        files=files or {},
+        **(scoped(user) if user else {}),
     )
     form.is_valid()
     return form
@@ -179,7 +181,7 @@ def test_a_failed_database_write_leaves_no_files(user, local_storage, monkeypatc
 
     monkeypatch.setattr(Reference.objects, "bulk_create", explode)
     with pytest.raises(RuntimeError):
-        create_from_form(form)
+        create_from_form(form, user)
     assert Generation.objects.count() == 0
     assert stored_files(local_storage) == []
 
@@ -192,7 +194,7 @@ def test_an_earlier_output_can_be_reused_without_uploading(
     earlier = GenerationFactory(user=user, prompt="earlier", status=Status.SUCCEEDED)
     earlier.last_frame.save("last.png", ContentFile(mf.png(640, 360)), save=True)
     form = make(forms.ImageForm, user=user, first_frame_from=str(earlier.pk))
-    generation = create_from_form(form)
+    generation = create_from_form(form, user)
     ref = generation.references.get()
     assert ref.source_generation == earlier
     assert ref.file.name != earlier.last_frame.name  # a copy, not a shared file
@@ -223,11 +225,11 @@ def test_the_reuse_picker_lists_the_newest_clips_and_keeps_an_older_choice(user)
         )
         for i in range(PICKER_SIZE + 10)
     ]
-    html = str(forms.ImageForm(user=user)["first_frame_from"])
+    html = str(forms.ImageForm(**scoped(user))["first_frame_from"])
     assert html.count("<option") == PICKER_SIZE + 1  # the newest, plus "none"
     assert f'value="{clips[0].pk}"' in html and f'value="{clips[-1].pk}"' not in html
     oldest = str(clips[-1].pk)
-    chosen = forms.ImageForm(initial={"first_frame_from": oldest}, user=user)
+    chosen = forms.ImageForm(initial={"first_frame_from": oldest}, **scoped(user))
     assert f'value="{oldest}" selected' in str(chosen["first_frame_from"])
     assert (
         "first_frame_from" not in make(forms.ImageForm, user=user, first_frame_from=oldest).errors
@@ -243,7 +245,9 @@ def test_another_users_output_cannot_be_reused(user, other_user):
 
 
 def test_signed_reference_urls_expire_and_name_one_file(client, user, local_storage, settings):
-    generation = create_from_form(make(forms.ImageForm, files={"first_frame": image()}, user=user))
+    generation = create_from_form(
+        make(forms.ImageForm, files={"first_frame": image()}, user=user), user
+    )
     url = services.build_request(generation).image
     path = url.removeprefix(settings.STUDIO_PUBLIC_URL)
     response = client.get(path)

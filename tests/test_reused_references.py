@@ -13,7 +13,7 @@ from django.urls import reverse
 from generations import forms
 from generations.models import Generation, Reference, ReferenceRole, Status
 from tests import media_factory as mf
-from tests.factories import GenerationFactory
+from tests.factories import GenerationFactory, scoped
 from tests.test_hostile_uploads import ffmpeg_file
 from tests.test_storage_s3 import s3_endpoint, s3_settings  # noqa: F401 (fixtures)
 
@@ -41,7 +41,9 @@ def clip(user, data: bytes, *, width=None, height=None, seconds=None) -> Generat
 
 def make(form_class, user, files=None, **data):
     form = form_class(
-        data={**COMMON, "mode": form_class.mode_value, **data}, files=files or {}, user=user
+        data={**COMMON, "mode": form_class.mode_value, **data},
+        files=files or {},
+        **scoped(user),
     )
     form.is_valid()
     return form

@@ -12,6 +12,7 @@ from generations import scheduling, services
 from generations.models import Event, Generation, Status
 from generations.services import lifecycle
 from studiolib.seedance import SeedanceError, TaskStatus
+from tests.factories import workspace_of
 
 DATA = {
     "mode": "text",
@@ -291,6 +292,8 @@ def test_poll_timing_learns_each_tier_from_its_finished_clips(user):
         run = 1.2 * (6 + 40 + 6 * duration) + late
         Generation.objects.create(
             user=user,
+            workspace=workspace_of(user)[0],
+            project=workspace_of(user)[1],
             model="seedance2.0-720p",
             prompt="p",
             duration=duration,

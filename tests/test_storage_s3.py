@@ -12,7 +12,7 @@ from generations import forms, scheduling, services
 from generations.models import Generation, Status
 from tests import media_factory as mf
 from tests import support
-from tests.factories import create_from_form
+from tests.factories import create_from_form, scoped
 from tests.test_e2e import wait_until_finished
 
 BUCKET = "studio-test"
@@ -86,11 +86,11 @@ def test_references_get_presigned_urls_valid_past_the_deadline(db, user, s3_sett
             "aspect_ratio": "16:9",
         },
         files={"first_frame": mf.upload("../../x.png", mf.png(), "image/png")},
-        user=user,
+        **scoped(user),
     )
-    generation = create_from_form(form)
+    generation = create_from_form(form, user)
     reference = generation.references.get()
-    assert reference.file.name.startswith(f"users/{user.pk}/references/")
+    assert reference.file.name.startswith(f"workspaces/{generation.workspace_id}/references/")
     assert "x.png" not in reference.file.name and ".." not in reference.file.name
     url = services.build_request(generation).image
     assert "X-Amz-Signature=" in url
@@ -139,7 +139,7 @@ def test_an_image_generation_runs_entirely_on_s3(
             files={"first_frame": mf.upload("red.png", mf.png(color=(220, 0, 0)), "image/png")},
             user=user,
         )
-        generation = wait_until_finished(create_from_form(form).pk)
+        generation = wait_until_finished(create_from_form(form, user).pk)
         assert generation.status == Status.SUCCEEDED, generation.error_message
         s3 = s3_client(s3_settings)
         head = s3.head_object(Bucket=BUCKET, Key=generation.video.name)

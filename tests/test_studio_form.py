@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from generations import forms, selectors
 from studiolib import tiers
-from tests.factories import GenerationFactory, UserFactory
+from tests.factories import GenerationFactory, UserFactory, clips_of
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +31,10 @@ def test_the_form_renders_tier_cards_ratio_chips_a_slider_and_switches(client, u
     assert 'type="radio" name="model" value="seedance2.0-720p"' in html
     assert 'type="radio" name="aspect_ratio" value="9:16"' in html
     assert 'type="range" name="duration"' in html
-    assert "<select" not in html.split('id="new-form"')[1].split("</form>")[0].replace(
-        '<select id="preset-pick"', ""
+    # Only the preset picker and the project (a team may have dozens) are selects.
+    form = html.split('id="new-form"')[1].split("</form>")[0]
+    assert "<select" not in form.replace('<select id="preset-pick"', "").replace(
+        '<select name="project" id="id_project"', ""
     )
     assert html.count('class="switch"') == 5
 
@@ -57,8 +59,8 @@ def test_recent_prompts_are_the_users_own_distinct_and_newest_first(user):
     for prompt in ["first", "second", "first", "third", ""]:
         GenerationFactory(user=user, prompt=prompt)
     GenerationFactory(user=UserFactory(), prompt="someone else's")
-    assert selectors.recent_prompts(user) == ["third", "first", "second"]
-    assert selectors.recent_prompts(user, limit=2) == ["third", "first"]
+    assert selectors.recent_prompts(clips_of(user)) == ["third", "first", "second"]
+    assert selectors.recent_prompts(clips_of(user), limit=2) == ["third", "first"]
 
 
 def test_the_prompt_history_view_lists_them_escaped(client, user):

@@ -1,5 +1,6 @@
-"""Changes to a user's library: stars, deletion (with the files), share links, and
-generations made together ("Make all formats")."""
+"""Changes to a workspace's clips: stars, moves between projects, deletion (with the
+files), share links, and generations made together ("Make all formats"). Deletions and
+share changes go into the workspace's audit log."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 
 from generations import reference_checks
@@ -25,6 +26,7 @@ from generations.references import delete_files
 from generations.services import limits, stopping
 from generations.services.lifecycle import estimate, generation_create
 from studiolib import tiers
+from workspaces.services import audit
 
 FORMATS = ("9:16", "1:1", "16:9")
 
@@ -37,7 +39,12 @@ def generation_star(*, generation: Generation, starred: bool) -> None:
     Generation.objects.filter(pk=generation.pk).update(starred=starred, updated_at=timezone.now())
 
 
-def generation_delete(*, generation: Generation) -> None:
+def delete_ability(generation: Generation, user: Any) -> str:
+    """Editors delete their own clips; deleting a teammate's takes an admin."""
+    return "generate" if generation.user_id == user.pk else "delete_any"
+
+
+def generation_delete(*, generation: Generation, actor: Any = None) -> None:
     """Delete a generation and every file it owns, once the rows are gone.
 
     An unfinished one is cancelled first, so nothing is polled or sent for a deleted row.
@@ -55,21 +62,45 @@ def generation_delete(*, generation: Generation) -> None:
         names = [f.name for f in (fresh.video, fresh.poster, fresh.last_frame) if f]
         names += [ref.file.name for ref in fresh.references.all() if ref.file]
         fresh.delete()
+        audit(
+            workspace=fresh.workspace_id,
+            actor=actor,
+            action="clip.delete",
+            summary=f"Deleted “{fresh.prompt[:80]}” ({fresh.model})",
+        )
         transaction.on_commit(lambda: delete_files(names))
 
 
-def generations_delete(*, user: Any, ids: list[Any]) -> int:
-    deleted = 0
-    for generation in Generation.objects.filter(user=user, pk__in=ids).prefetch_related(
-        "references"
-    ):
-        generation_delete(generation=generation)
+def generations_delete(
+    *, generations: QuerySet[Generation], actor: Any, can_delete_any: bool
+) -> tuple[int, int]:
+    """Delete what the actor may delete of ``generations`` (already scoped by
+    ``workspaces.access``): (deleted, refused)."""
+    deleted = refused = 0
+    for generation in generations.prefetch_related("references"):
+        if not can_delete_any and generation.user_id != actor.pk:
+            refused += 1
+            continue
+        generation_delete(generation=generation, actor=actor)
         deleted += 1
-    return deleted
+    return deleted, refused
+
+
+def generations_move(*, generations: QuerySet[Generation], project: Any, actor: Any) -> int:
+    """Move clips (already scoped by ``workspaces.access``) into another project of their
+    own workspace; clips of any other workspace are left alone."""
+    return generations.filter(workspace_id=project.workspace_id).update(
+        project=project, updated_at=timezone.now()
+    )
 
 
 def generation_all_formats(
-    *, user: Any, data: dict[str, Any], references: list[PendingReference]
+    *,
+    user: Any,
+    data: dict[str, Any],
+    references: list[PendingReference],
+    workspace: Any = None,
+    project: Any = None,
 ) -> list[Generation]:
     """The same brief as 9:16, 1:1 and 16:9, grouped so the gallery shows them together.
 
@@ -104,7 +135,13 @@ def generation_all_formats(
                     )
                     for p in references
                 ]
-                generation = generation_create(user=user, data=brief, references=copies)
+                generation = generation_create(
+                    user=user,
+                    data=brief,
+                    references=copies,
+                    workspace=workspace,
+                    project=project,
+                )
                 made.append(generation)
                 stored += Reference.objects.filter(generation=generation).values_list(
                     "file", flat=True
@@ -115,7 +152,9 @@ def generation_all_formats(
     return made
 
 
-def generation_rerun(*, generation: Generation, same_seed: bool = True) -> Generation:
+def generation_rerun(
+    *, generation: Generation, user: Any = None, same_seed: bool = True
+) -> Generation:
     """ "Try again" / "Run again": always a new generation, so a new paid call is explicit.
     A tier switched off since (4K without ``SEEDANCE_ENABLE_4K``) is refused, as the form
     refuses it, and so is a reference that no longer meets the upload rules."""
@@ -133,11 +172,21 @@ def generation_rerun(*, generation: Generation, same_seed: bool = True) -> Gener
         # Rules may have tightened since the upload (raises UploadRejected, said to the user).
         reference_checks.check_copied(ref)
     copies = [PendingReference(ref.role, ref.position, copy_of=ref) for ref in references]
-    return generation_create(user=generation.user, data=data, references=copies)
+    return generation_create(
+        user=user or generation.user,
+        data=data,
+        references=copies,
+        workspace=generation.workspace_id,
+        project=generation.project,
+    )
 
 
 def share_create(
-    *, generation: Generation, show_prompt: bool = False, expires_in_days: int | None = None
+    *,
+    generation: Generation,
+    actor: Any = None,
+    show_prompt: bool = False,
+    expires_in_days: int | None = None,
 ) -> ShareLink:
     now = timezone.now()
     with transaction.atomic():
@@ -148,15 +197,29 @@ def share_create(
             expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
         )
         sync_shared(generation.pk)
+        audit(
+            workspace=generation.workspace_id,
+            actor=actor,
+            action="share.create",
+            summary=f"Shared “{generation.prompt[:80]}”"
+            + (f" for {expires_in_days} days" if expires_in_days else ""),
+        )
     return link
 
 
-def share_revoke(*, link: ShareLink) -> bool:
+def share_revoke(*, link: ShareLink, actor: Any = None) -> bool:
     with transaction.atomic():
         revoked = ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
         sync_shared(link.generation_id)
+        if revoked:
+            audit(
+                workspace=link.generation.workspace_id,
+                actor=actor,
+                action="share.revoke",
+                summary=f"Revoked a share link of “{link.generation.prompt[:80]}”",
+            )
     return bool(revoked)
 
 

@@ -39,6 +39,8 @@ from generations.services import limits
 from generations.services.timing import backoff, poll_delay
 from studiolib import errors, tiers
 from studiolib.seedance import CreateRequest, SeedanceClient, SeedanceError
+from workspaces.models import Project
+from workspaces.services import default_project, personal_workspace
 
 log = logging.getLogger("generations")
 
@@ -97,17 +99,31 @@ def generation_create(
     user: Any,
     data: dict[str, Any],
     references: list[PendingReference] | None = None,
+    workspace: Any = None,
+    project: Project | None = None,
 ) -> Generation:
     """Create a queued generation with its references and enqueue its submission once the
     rows are committed. Reference files are written first; if anything fails they are
-    deleted again, so there is never a row without its files or a file without its row."""
+    deleted again, so there is never a row without its files or a file without its row.
+
+    ``workspace`` defaults to the user's personal one and ``project`` to the workspace's
+    default project; the caller has checked through ``workspaces.access`` that the user
+    may generate there.
+    """
     now = timezone.now()
     references = references or []
+    if project is None:
+        workspace = workspace if workspace is not None else personal_workspace(user)
+        project = default_project(workspace)
+    if workspace is not None and project.workspace_id != getattr(workspace, "pk", workspace):
+        raise ValueError("The project belongs to another workspace.")
     seed = data.get("seed")
     if seed is None or seed == -1:
         seed = secrets.randbelow(SEED_MAX)
     generation = Generation(
         user=user,
+        workspace_id=project.workspace_id,
+        project=project,
         mode=data.get("mode", "text"),
         model=data["model"],
         prompt=data["prompt"],

@@ -1,4 +1,4 @@
-"""One clip: its page, files, and what its owner can do with it."""
+"""One clip: its page, files, and what a member can do with it (``workspaces.access``)."""
 
 from __future__ import annotations
 
@@ -12,24 +12,31 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from generations import selectors, services
-from generations.models import Generation, Status
+from generations.models import Generation, ShareLink, Status
 from generations.services import library
 from generations.sharing import token_for
-from generations.views.common import get_generation_for_user, get_share_for_user
 from studiolib import params
 from studiolib.files import download_name, serve_field_file, zip_response
 from studiolib.uploads import UploadRejected
+from workspaces import access
+from workspaces.models import Project
 
 MAX_BULK = 100
 
 
-def _detail_context(request: HttpRequest, generation: Generation) -> dict[str, object]:
+def _detail_context(
+    request: HttpRequest, generation: Generation, can: access.Can
+) -> dict[str, object]:
     links = [
         {"link": link, "url": request.build_absolute_uri(f"/s/{token_for(link)}/")}
         for link in generation.share_links.all()
     ]
     return {
         "g": generation,
+        "can": can,
+        "projects": access.rows(request, Project, generation.workspace_id).filter(archived_at=None)
+        if can.edit
+        else [],
         "events": generation.events.all(),
         "links": links,
         "group": Generation.objects.filter(group=generation.group).exclude(pk=generation.pk)
@@ -42,17 +49,17 @@ def _detail_context(request: HttpRequest, generation: Generation) -> dict[str, o
 @require_GET
 @vary_on_headers("HX-Request", "HX-Target")
 def detail(request: HttpRequest, pk: object) -> HttpResponse:
-    generation = get_generation_for_user(request, pk)
+    generation, can = access.get(request, Generation, pk=pk)
     template = "generations/detail.html"
     if request.htmx and request.htmx.target == "detail-body":
         template += "#detail_body"
-    return render(request, template, _detail_context(request, generation))
+    return render(request, template, _detail_context(request, generation, can))
 
 
 @login_required
 @require_GET
 def media_file(request: HttpRequest, pk: object, kind: str) -> HttpResponse:
-    generation = get_generation_for_user(request, pk)
+    generation = access.get_for(request, Generation, "download", pk=pk)
     field = {
         "video": generation.video,
         "poster": generation.poster,
@@ -70,7 +77,7 @@ def media_file(request: HttpRequest, pk: object, kind: str) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest, pk: object) -> HttpResponse:
-    generation = get_generation_for_user(request, pk)
+    generation = access.get_for(request, Generation, "generate", pk=pk)
     services.generation_cancel(generation=generation)
     return _card_or_detail(request, generation)
 
@@ -78,10 +85,10 @@ def cancel(request: HttpRequest, pk: object) -> HttpResponse:
 @login_required
 @require_POST
 def rerun(request: HttpRequest, pk: object) -> HttpResponse:
-    generation = get_generation_for_user(request, pk)
+    generation = access.get_for(request, Generation, "generate", pk=pk)
     try:
         new = services.generation_rerun(
-            generation=generation, same_seed=request.POST.get("seed") != "new"
+            generation=generation, user=request.user, same_seed=request.POST.get("seed") != "new"
         )
     except (services.LimitExceeded, services.TierUnavailable, UploadRejected) as exc:
         messages.error(request, str(exc))
@@ -92,7 +99,7 @@ def rerun(request: HttpRequest, pk: object) -> HttpResponse:
 @login_required
 @require_POST
 def star(request: HttpRequest, pk: object) -> HttpResponse:
-    generation = get_generation_for_user(request, pk)
+    generation = access.get_for(request, Generation, "edit", pk=pk)
     library.generation_star(generation=generation, starred=request.POST.get("starred") == "1")
     return _card_or_detail(request, generation)
 
@@ -100,8 +107,9 @@ def star(request: HttpRequest, pk: object) -> HttpResponse:
 @login_required
 @require_POST
 def delete(request: HttpRequest, pk: object) -> HttpResponse:
-    generation = get_generation_for_user(request, pk)
-    library.generation_delete(generation=generation)
+    generation, can = access.get(request, Generation, pk=pk)
+    access.require(can, library.delete_ability(generation, request.user))
+    library.generation_delete(generation=generation, actor=request.user)
     if request.htmx and request.htmx.target and request.htmx.target.startswith("card-"):
         return HttpResponse("")  # the card swaps itself away
     messages.success(request, "The video and its files were deleted.")
@@ -113,12 +121,32 @@ def delete(request: HttpRequest, pk: object) -> HttpResponse:
 def bulk(request: HttpRequest) -> HttpResponse:
     ids = params.uuids(request.POST.getlist("ids")[:MAX_BULK])
     action = request.POST.get("action")
+    clips, can = access.scope(request, Generation)
+    chosen = clips.filter(pk__in=ids)
     if action == "delete":
-        count = library.generations_delete(user=request.user, ids=ids)
+        access.require(can, "generate")
+        count, refused = library.generations_delete(
+            generations=chosen, actor=request.user, can_delete_any="delete_any" in can
+        )
         messages.success(request, f"Deleted {count} video(s) and their files.")
+        if refused:
+            messages.error(request, f"{refused} video(s) made by others were kept: ask an admin.")
+        return redirect("generations:gallery")
+    if action == "move":
+        access.require(can, "edit")
+        projects, _ = access.scope(request, Project)
+        project = projects.filter(
+            pk=params.uuid_or_none(request.POST.get("project")), archived_at=None
+        ).first()
+        if project is None:
+            messages.error(request, "Choose an open project to move the videos to.")
+            return redirect("generations:gallery")
+        count = library.generations_move(generations=chosen, project=project, actor=request.user)
+        messages.success(request, f"Moved {count} video(s) to {project.name}.")
         return redirect("generations:gallery")
     if action == "download":
-        chosen = Generation.objects.filter(user=request.user, pk__in=ids, status=Status.SUCCEEDED)
+        access.require(can, "download")
+        chosen = chosen.filter(status=Status.SUCCEEDED)
         return zip_response(
             ((name, g.video) for name, g in _zip_entries(g for g in chosen if g.video)),
             filename="seedance-videos.zip",
@@ -143,7 +171,8 @@ def _zip_entries(generations: Iterable[Generation]) -> Iterator[tuple[str, Gener
 @login_required
 @require_POST
 def share_create(request: HttpRequest, pk: object) -> HttpResponse:
-    generation = get_generation_for_user(request, pk)
+    generation, can = access.get(request, Generation, pk=pk)
+    access.require(can, "share")
     if generation.status != Status.SUCCEEDED:
         raise Http404("Only finished videos can be shared")
     try:
@@ -152,30 +181,57 @@ def share_create(request: HttpRequest, pk: object) -> HttpResponse:
         days = 0
     library.share_create(
         generation=generation,
+        actor=request.user,
         show_prompt=request.POST.get("show_prompt") == "1",
         expires_in_days=max(0, min(days, 365)) or None,
     )
-    return _share_panel(request, generation)
+    return _share_panel(request, generation, can)
 
 
 @login_required
 @require_POST
 def share_revoke(request: HttpRequest, pk: object, link_id: object) -> HttpResponse:
-    link = get_share_for_user(request, pk, link_id)
-    library.share_revoke(link=link)
-    return _share_panel(request, link.generation)
+    link, can = access.get(request, ShareLink, pk=link_id, generation__pk=pk)
+    access.require(can, "share")
+    library.share_revoke(link=link, actor=request.user)
+    return _share_panel(request, link.generation, can)
 
 
-def _share_panel(request: HttpRequest, generation: Generation) -> HttpResponse:
+@login_required
+@require_POST
+def move(request: HttpRequest, pk: object) -> HttpResponse:
+    generation = access.get_for(request, Generation, "edit", pk=pk)
+    project = (
+        access.rows(request, Project, generation.workspace_id)
+        .filter(pk=params.uuid_or_none(request.POST.get("project")), archived_at=None)
+        .first()
+    )
+    if project is None:
+        messages.error(request, "Choose an open project of this workspace.")
+    else:
+        library.generations_move(
+            generations=Generation.objects.filter(pk=generation.pk),
+            project=project,
+            actor=request.user,
+        )
+        messages.success(request, f"Moved to {project.name}.")
+    return redirect("generations:detail", pk=generation.pk)
+
+
+def _share_panel(request: HttpRequest, generation: Generation, can: access.Can) -> HttpResponse:
     if request.htmx:
         return render(
-            request, "generations/detail.html#share_panel", _detail_context(request, generation)
+            request,
+            "generations/detail.html#share_panel",
+            _detail_context(request, generation, can),
         )
     return redirect("generations:detail", pk=generation.pk)
 
 
 def _card_or_detail(request: HttpRequest, generation: Generation) -> HttpResponse:
     if request.htmx and request.htmx.target and request.htmx.target.startswith("card-"):
-        card = selectors.gallery(request.user, selectors.Filters()).get(pk=generation.pk)
+        # Already looked up through workspaces.access; read again as the gallery card.
+        only = Generation.objects.filter(pk=generation.pk)
+        card = selectors.gallery(only, selectors.Filters()).get()
         return render(request, "generations/gallery.html#card", {"g": card})
     return redirect("generations:detail", pk=generation.pk)

@@ -2,21 +2,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 
 from generations import selectors
-from generations.models import Generation, ShareLink
-
-
-def get_generation_for_user(request: HttpRequest, pk: object) -> Generation:
-    """The one owner-scoped lookup: a generation of the logged-in user, or 404."""
-    return get_object_or_404(Generation, pk=pk, user=request.user)
-
-
-def get_share_for_user(request: HttpRequest, pk: object, link_id: object) -> ShareLink:
-    return get_object_or_404(
-        ShareLink, pk=link_id, generation__pk=pk, generation__user=request.user
-    )
+from generations.models import Generation
+from workspaces import access
 
 
 def live_fields(live: selectors.Live) -> dict[str, object]:
@@ -29,5 +18,10 @@ def live_fields(live: selectors.Live) -> dict[str, object]:
 
 
 def live_context(request: HttpRequest) -> dict[str, object]:
-    """The live-refresh token: the newest change among this user's generations."""
-    return live_fields(selectors.live(request.user))
+    """The live-refresh token: the newest change among the current workspace's clips."""
+    return live_fields(selectors.live(access.member(request).workspace_id))
+
+
+def workspace_clips(request: HttpRequest) -> tuple[object, access.Can]:
+    """The current workspace's clips and what the member may do with them."""
+    return access.scope(request, Generation)

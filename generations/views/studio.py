@@ -16,20 +16,27 @@ from generations.formlayout import SWITCHES
 from generations.forms import BaseGenerationForm, form_for
 from generations.models import OPTION_FIELDS, AspectRatio, Generation, Mode, Status
 from generations.services import library
-from generations.views.common import (
-    get_generation_for_user,
-    live_context,
-    live_fields,
-)
+from generations.views.common import live_context, live_fields
 from studiolib import params, tiers
+from workspaces import access
+from workspaces.models import Project
 
 # After a submit the settings stay (people make series); prompt, seed and files are cleared.
 STICKY = set(OPTION_FIELDS)
 
 
+def _form(request: HttpRequest, form_class: type[BaseGenerationForm], *args: Any, **kw: Any):
+    """A New video form that may reuse the workspace's clips and pick among its projects."""
+    clips, _ = access.scope(request, Generation)
+    projects, _ = access.scope(request, Project)
+    return form_class(*args, clips=clips, projects=projects, **kw)
+
+
 def _gallery_context(request: HttpRequest) -> dict[str, Any]:
     filters = selectors.Filters.from_query(request.GET)
-    page = selectors.page(request.user, filters, request.GET.get("after", ""))
+    member, can = access.current(request)
+    clips, _ = access.scope(request, Generation)
+    page = selectors.page(clips, member.workspace_id, filters, request.GET.get("after", ""))
     query = request.GET.copy()
     query.pop("after", None)
     return {
@@ -40,6 +47,9 @@ def _gallery_context(request: HttpRequest) -> dict[str, Any]:
         "modes": Mode.choices,
         "tiers": tiers.TIERS,
         "ratios": AspectRatio.choices,
+        "can": can,
+        "member": member,
+        "projects": access.scope(request, Project)[0],
         **live_fields(page.live),
     }
 
@@ -55,7 +65,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
         return render(request, "generations/gallery.html#gallery_wrap", context)
     # A fresh form is the same HTML for everyone: the template reuses it from the fragment
     # cache, and only builds (and prices) the form when it is not there yet.
-    form = SimpleLazyObject(lambda: form_for(Mode.TEXT)(user=request.user))
+    form = SimpleLazyObject(lambda: _form(request, form_for(Mode.TEXT)))
     context.update(form=form, estimate=lambda: form.estimate(), pristine_mode=Mode.TEXT.value)
     return render(request, "generations/gallery.html", context)
 
@@ -73,22 +83,26 @@ def create(request: HttpRequest) -> HttpResponse:
     # When a cap was hit the whole submission is refused: no file of it is checked or kept.
     rejected = getattr(request, "upload_rejected", "")
     files = {} if rejected else request.FILES
-    form = form_for(mode)(request.POST, files, user=request.user)
+    form = _form(request, form_for(mode), request.POST, files)
     try:
+        access.require(access.current(request)[1], "generate")
         if rejected:
             form.add_error(None, rejected)
         if rejected or not form.is_valid():
             return _render_form(request, form)
         data = form.generation_data()
+        member = access.member(request)
+        project = form.cleaned_data.get("project")
+        where = {"workspace": member.workspace, "project": project}
         try:
             if request.POST.get("all_formats"):
                 made = library.generation_all_formats(
-                    user=request.user, data=data, references=form.pending
+                    user=request.user, data=data, references=form.pending, **where
                 )
             else:
                 made = [
                     services.generation_create(
-                        user=request.user, data=data, references=form.pending
+                        user=request.user, data=data, references=form.pending, **where
                     )
                 ]
         except services.LimitExceeded as exc:
@@ -99,7 +113,9 @@ def create(request: HttpRequest) -> HttpResponse:
     if not request.htmx:
         return redirect("generations:gallery")
     sticky = {k: v for k, v in form.cleaned_data.items() if k in STICKY}
-    fresh = type(form)(initial=sticky, user=request.user)
+    if form.cleaned_data.get("project"):
+        sticky["project"] = form.cleaned_data["project"].pk
+    fresh = _form(request, type(form), initial=sticky)
     fresh.notes = form.notes  # "voiceover.m4a was converted to WAV." stays in view
     context = {
         "form": fresh,
@@ -113,6 +129,7 @@ def create(request: HttpRequest) -> HttpResponse:
 def _initial_from(generation: Generation) -> dict[str, Any]:
     initial = {field: getattr(generation, field) for field in STICKY | {"prompt", "seed"}}
     initial["copy_references_from"] = generation.pk
+    initial["project"] = generation.project_id
     return initial
 
 
@@ -127,7 +144,7 @@ def new_form(request: HttpRequest) -> HttpResponse:
         if k in STICKY | {"prompt", "seed"} or k.endswith("_from")
     }
     keep.update({name: name in request.GET for name in SWITCHES})
-    form = form_class(initial=keep, user=request.user)
+    form = _form(request, form_class, initial=keep)
     return render(
         request,
         "generations/gallery.html#new_form",
@@ -140,13 +157,14 @@ def new_form(request: HttpRequest) -> HttpResponse:
 def iterate(request: HttpRequest, pk: object, how: str) -> HttpResponse:
     """ "Edit and run" / "Continue from last frame" from a clip's page: the studio page with
     the form prefilled."""
-    source = get_generation_for_user(request, pk)
+    source = access.get_for(request, Generation, "generate", pk=pk)
+    access.switch_to(request, source.workspace_id)
     context = _gallery_context(request)
     if how == "continue" and source.last_frame:
         initial = {k: getattr(source, k) for k in STICKY} | {"first_frame_from": source.pk}
-        form = form_for(Mode.IMAGE)(initial=initial, user=request.user)
+        form = _form(request, form_for(Mode.IMAGE), initial=initial)
     else:
-        form = form_for(source.mode)(initial=_initial_from(source), user=request.user)
+        form = _form(request, form_for(source.mode), initial=_initial_from(source))
     context.update(form=form, estimate=None)
     return render(request, "generations/gallery.html", context)
 
@@ -161,8 +179,9 @@ def estimate(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def prompt_history(request: HttpRequest) -> HttpResponse:
-    """The user's recent prompts, loaded when the picker is first opened."""
-    prompts = selectors.recent_prompts(request.user)
+    """The workspace's recent prompts, loaded when the picker is first opened."""
+    clips, _ = access.scope(request, Generation)
+    prompts = selectors.recent_prompts(clips)
     return render(request, "generations/gallery.html#prompt_history", {"prompts": prompts})
 
 
@@ -185,7 +204,7 @@ def live(request: HttpRequest) -> HttpResponse:
     # next refresh brings the rest (one microsecond back when the next row shares the last
     # timestamp, so it is sent again rather than skipped).
     changed = list(
-        selectors.gallery(request.user, filters)
+        selectors.gallery(access.scope(request, Generation)[0], filters)
         .filter(updated_at__gt=since)
         .order_by("updated_at", "id")[: selectors.LIVE_BATCH + 1]
     )

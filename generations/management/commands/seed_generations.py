@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from generations.models import SHARED_FOREVER, Generation, Mode, ShareLink, Status
 from studiolib import tiers
+from workspaces.services import default_project, personal_workspace
 
 WORDS = [
     "sunrise",
@@ -61,6 +62,8 @@ class Command(BaseCommand):
         if created:
             owner.set_password(password)
             owner.save()
+        workspace = personal_workspace(owner)
+        project = default_project(workspace)
         poster = default_storage.save("bench/poster.jpg", ContentFile(_tiny_jpeg()))
         rng = random.Random(42)
         now = timezone.now()
@@ -71,6 +74,8 @@ class Command(BaseCommand):
             rows.append(
                 Generation(
                     user=owner,
+                    workspace=workspace,
+                    project=project,
                     mode=rng.choice(list(Mode)),
                     model=rng.choice(models),
                     prompt=" ".join(rng.choice(WORDS) for _ in range(8)),
