@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils import timezone
 
-from generations.models import UNFINISHED, Event, Generation, Reference, ShareLink
+from generations.models import UNFINISHED, Event, Generation, Reference
 
 
 class EventInline(admin.TabularInline):
@@ -52,13 +52,6 @@ class GenerationAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Generation._meta.fields]
     inlines = [EventInline]
     date_hierarchy = "created_at"
-
-
-@admin.register(ShareLink)
-class ShareLinkAdmin(admin.ModelAdmin):
-    list_display = ("id", "generation", "created_at", "expires_at", "revoked_at", "view_count")
-    list_filter = ("revoked_at",)
-    readonly_fields = ("generation", "created_at", "view_count")
 
 
 @admin.register(Reference)

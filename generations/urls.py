@@ -18,11 +18,6 @@ urlpatterns = [
     path("generations/<uuid:pk>/star/", clips.star, name="star"),
     path("generations/<uuid:pk>/delete/", clips.delete, name="delete"),
     path("generations/<uuid:pk>/iterate/<str:how>/", studio.iterate, name="iterate"),
-    path("generations/<uuid:pk>/share/", clips.share_create, name="share_create"),
-    path(
-        "generations/<uuid:pk>/share/<uuid:link_id>/revoke/",
-        clips.share_revoke,
-        name="share_revoke",
-    ),
+    path("generations/<uuid:pk>/move/", clips.move, name="move"),
     path("generations/<uuid:pk>/<str:kind>/", clips.media_file, name="file"),
 ]

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "studio",
     "workspaces",
     "generations",
+    "sharing",
 ]
 
 MIDDLEWARE = [

@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from generations.views import public
+from generations.views import provider
+from sharing import views as sharing
 from studio.health import healthz, readyz
 
 urlpatterns = [
@@ -11,9 +12,11 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("r/<str:token>/", public.reference_file, name="reference_file"),
-    path("s/<str:token>/", public.share_page, name="share"),
-    path("s/<str:token>/embed", public.share_embed, name="share_embed"),
-    path("s/<str:token>/<str:kind>", public.share_media, name="share_media"),
+    path("r/<str:token>/", provider.reference_file, name="reference_file"),
+    path("s/<str:token>/", sharing.share_page, name="share"),
+    path("s/<str:token>/embed", sharing.share_embed, name="share_embed"),
+    path("s/<str:token>/<str:kind>", sharing.share_media, name="share_media"),
+    # Before generations: its catch-all clip-file route would take ".../share/".
+    path("", include("sharing.urls")),
     path("", include("generations.urls")),
 ]

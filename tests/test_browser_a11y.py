@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from generations.services import library
-from generations.sharing import token_for
+from sharing import services as share_services
+from sharing.tokens import token_for
 from tests.browser import login
 from tests.factories import running_generations
 from tests.test_browser_studio import MODES, PASSWORD, choose_mode, finished
@@ -34,7 +34,7 @@ def test_no_page_has_a_serious_or_critical_axe_violation(
     clip = finished(user, "Sunset over golden dunes", "9:16", last_frame=True)
     finished(user, "Coffee pour in macro", "1:1")
     running_generations(user, 1)
-    link = library.share_create(generation=clip, show_prompt=True)
+    link = share_services.share_create(generation=clip, show_prompt=True)
     axe = Axe()
     context = browser.new_context(
         viewport={"width": viewport[0], "height": viewport[1]}, color_scheme=scheme

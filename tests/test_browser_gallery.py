@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from generations.models import Status
+from sharing import services as share_services
 from tests import media_factory as mf
 from tests.browser import login
 from tests.factories import GenerationFactory, running_generations
@@ -97,10 +98,9 @@ def test_share_unfurls_plays_logged_out_and_dies_on_revoke(live_server, browser,
 def test_no_page_violates_the_csp_or_logs_an_error(live_server, browser, user, media):
     generation = finished(user)
     running_generations(user, 1)
-    from generations.services import library
-    from generations.sharing import token_for
+    from sharing.tokens import token_for
 
-    link = library.share_create(generation=generation)
+    link = share_services.share_create(generation=generation)
     context = browser.new_context()
     context.add_init_script(CSP_PROBE)
     page = context.new_page()

@@ -13,9 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from generations.models import Generation, ShareLink, Status
+from generations.models import Generation, Status
 from generations.services import library
-from generations.sharing import link_for_token, token_for
+from sharing import services as share_services
+from sharing.models import ShareLink
+from sharing.tokens import link_for_token, token_for
 from tests.factories import GenerationFactory, clips_of, workspace_of
 from workspaces.services import default_project, personal_workspace
 
@@ -76,7 +78,7 @@ def test_gallery_queries_are_the_same_at_10_and_200(client, user):
     small = count_queries(client, "/")
     make(user, 190)
     for generation in Generation.objects.all()[:20]:
-        library.share_create(generation=generation)
+        share_services.share_create(generation=generation)
     large = count_queries(client, "/")
     assert small == large
     assert count_queries(client, "/?status=succeeded&q=clip") == count_queries(
@@ -245,7 +247,7 @@ def test_bulk_download_is_a_zip_of_the_selected(client, user):
 
 
 def test_share_tokens_are_unguessable_and_not_stored(user):
-    link = library.share_create(generation=finished(user))
+    link = share_services.share_create(generation=finished(user))
     token = token_for(link)
     assert len(token) >= 43  # 256 bits, 128 of them a secret MAC
     assert link_for_token(token) == link
@@ -257,7 +259,7 @@ def test_share_tokens_are_unguessable_and_not_stored(user):
 
 def test_share_page_hides_the_prompt_by_default_and_unfurls(client, user):
     generation = finished(user, "Secret campaign prompt")
-    link = library.share_create(generation=generation)
+    link = share_services.share_create(generation=generation)
     response = client.get(f"/s/{token_for(link)}/")
     html = response.content.decode()
     assert response.status_code == 200
@@ -279,29 +281,24 @@ def test_share_page_hides_the_prompt_by_default_and_unfurls(client, user):
 
 def test_revoked_or_expired_links_are_gone_with_their_media(client, user):
     generation = finished(user)
-    link = library.share_create(generation=generation, show_prompt=True)
+    link = share_services.share_create(generation=generation, show_prompt=True)
     token = token_for(link)
     assert client.get(f"/s/{token}/video.mp4").status_code == 200
-    library.share_revoke(link=link)
+    share_services.share_revoke(link=link)
     assert client.get(f"/s/{token}/").status_code == 410
     assert "no longer available" in client.get(f"/s/{token}/").content.decode()
     assert client.get(f"/s/{token}/video.mp4").status_code == 410
-    expiring = library.share_create(generation=generation, expires_in_days=1)
+    expiring = share_services.share_create(generation=generation, expires_in_days=1)
     ShareLink.objects.filter(pk=expiring.pk).update(expires_at=timezone.now())
     assert client.get(f"/s/{token_for(expiring)}/").status_code == 410
 
 
 def test_another_users_share_management_is_404(client, user, other_user):
-    link = library.share_create(generation=finished(other_user))
+    link = share_services.share_create(generation=finished(other_user))
     client.force_login(user)
+    assert client.post(reverse("sharing:create", args=[link.generation.pk])).status_code == 404
     assert (
-        client.post(reverse("generations:share_create", args=[link.generation.pk])).status_code
-        == 404
-    )
-    assert (
-        client.post(
-            reverse("generations:share_revoke", args=[link.generation.pk, link.pk])
-        ).status_code
+        client.post(reverse("sharing:revoke", args=[link.generation.pk, link.pk])).status_code
         == 404
     )
     link.refresh_from_db()
@@ -353,9 +350,9 @@ def test_cached_cards_follow_every_change_and_hold_nothing_per_viewer(client, us
 
     library.generation_star(generation=generation, starred=True)
     assert "★" in page().split(card)[1].split("</article>")[0]
-    link = library.share_create(generation=generation)
+    link = share_services.share_create(generation=generation)
     assert "Shared" in page().split(card)[1].split("</article>")[0]
-    library.share_revoke(link=link)
+    share_services.share_revoke(link=link)
     assert "Shared" not in page().split(card)[1].split("</article>")[0]
     assert card not in page(other_user)
 
@@ -416,15 +413,15 @@ def test_the_shared_new_video_form_holds_nothing_of_one_user(client, user, other
 
 def test_the_clip_knows_until_when_it_is_shared(user):
     generation = make(user, 1)[0]
-    week = library.share_create(generation=generation, expires_in_days=7)
+    week = share_services.share_create(generation=generation, expires_in_days=7)
     generation.refresh_from_db()
     assert generation.shared
     assert timedelta(days=6) < generation.shared_until - timezone.now() <= timedelta(days=7)
-    forever = library.share_create(generation=generation)
-    library.share_revoke(link=week)
+    forever = share_services.share_create(generation=generation)
+    share_services.share_revoke(link=week)
     generation.refresh_from_db()
     assert generation.shared and generation.shared_until.year == 9999
-    library.share_revoke(link=forever)
+    share_services.share_revoke(link=forever)
     generation.refresh_from_db()
     assert not generation.shared and generation.shared_until is None
     generation.shared_until = timezone.now() - timedelta(seconds=1)  # an expired link

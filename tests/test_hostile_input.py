@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from generations.forms import FORMS
 from generations.models import Status
 from generations.selectors import Filters
-from generations.sharing import token_for
+from sharing.tokens import token_for
 from tests.factories import GenerationFactory
 
 # Parameters read by views directly (beside the forms' and the gallery filters' fields).

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from django.core.files.base import ContentFile
 
-from generations.models import ShareLink, Status
-from generations.services import library
-from generations.sharing import token_for
+from generations.models import Status
+from sharing import services as share_services
+from sharing.models import ShareLink
+from sharing.tokens import token_for
 from tests.factories import GenerationFactory
 
 
@@ -18,7 +19,7 @@ def token(user, local_media, no_broker) -> str:
     )
     generation.video.save("v.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42" + b"v" * 500))
     generation.poster.save("p.jpg", ContentFile(b"\xff\xd8\xff" + b"p" * 100))
-    return token_for(library.share_create(generation=generation))
+    return token_for(share_services.share_create(generation=generation))
 
 
 def _no_reuse(response) -> bool:
@@ -33,7 +34,7 @@ def test_shared_responses_do_not_outlive_a_revoke(client, token, suffix):
     live = client.get(url)
     assert live.status_code == 200
     assert _no_reuse(live), live["Cache-Control"]
-    library.share_revoke(link=ShareLink.objects.get())
+    share_services.share_revoke(link=ShareLink.objects.get())
     gone = client.get(url)
     assert gone.status_code == 410
     assert _no_reuse(gone), gone["Cache-Control"]

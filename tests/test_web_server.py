@@ -15,8 +15,8 @@ import pytest
 from django.core.files.base import ContentFile
 
 from generations.models import Status
-from generations.services import library
-from generations.sharing import token_for
+from sharing import services as share_services
+from sharing.tokens import token_for
 from tests import support
 from tests.factories import GenerationFactory
 
@@ -38,7 +38,7 @@ def site(transactional_db, local_media, user, proc_logs, tmp_path):
     with open(generation.video.path, "wb") as handle:  # sparse: cheap to make
         handle.truncate(VIDEO_BYTES)
     generation.save()
-    token = token_for(library.share_create(generation=generation))
+    token = token_for(share_services.share_create(generation=generation))
     port = support.free_port()
     env = support.worker_env(
         database_url=support.database_url_for_current_test_db(),

@@ -1,27 +1,19 @@
 """Changes to a workspace's clips: stars, moves between projects, deletion (with the
-files), share links, and generations made together ("Make all formats"). Deletions and
-share changes go into the workspace's audit log."""
+files), and generations made together ("Make all formats"). Deletions go into the
+workspace's audit log."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Max, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from generations import reference_checks
 from generations.formfields import PendingReference
-from generations.models import (
-    OPTION_FIELDS,
-    SHARED_FOREVER,
-    UNFINISHED,
-    Generation,
-    Reference,
-    ShareLink,
-)
+from generations.models import OPTION_FIELDS, UNFINISHED, Generation, Reference
 from generations.references import delete_files
 from generations.services import limits, stopping
 from generations.services.lifecycle import estimate, generation_create
@@ -179,62 +171,3 @@ def generation_rerun(
         workspace=generation.workspace_id,
         project=generation.project,
     )
-
-
-def share_create(
-    *,
-    generation: Generation,
-    actor: Any = None,
-    show_prompt: bool = False,
-    expires_in_days: int | None = None,
-) -> ShareLink:
-    now = timezone.now()
-    with transaction.atomic():
-        link = ShareLink.objects.create(
-            generation=generation,
-            created_at=now,
-            show_prompt=show_prompt,
-            expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
-        )
-        sync_shared(generation.pk)
-        audit(
-            workspace=generation.workspace_id,
-            actor=actor,
-            action="share.create",
-            summary=f"Shared “{generation.prompt[:80]}”"
-            + (f" for {expires_in_days} days" if expires_in_days else ""),
-        )
-    return link
-
-
-def share_revoke(*, link: ShareLink, actor: Any = None) -> bool:
-    with transaction.atomic():
-        revoked = ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
-        sync_shared(link.generation_id)
-        if revoked:
-            audit(
-                workspace=link.generation.workspace_id,
-                actor=actor,
-                action="share.revoke",
-                summary=f"Revoked a share link of “{link.generation.prompt[:80]}”",
-            )
-    return bool(revoked)
-
-
-def sync_shared(generation_id: Any) -> None:
-    """Record on the clip until when any of its links is live (the gallery shows "Shared"
-    from it), and bump updated_at so open galleries refresh the card."""
-    live = ShareLink.objects.filter(generation_id=generation_id, revoked_at__isnull=True)
-    if live.filter(expires_at__isnull=True).exists():
-        until = SHARED_FOREVER
-    else:
-        until = live.aggregate(until=Max("expires_at"))["until"]
-    Generation.objects.filter(pk=generation_id).update(
-        shared_until=until, updated_at=timezone.now()
-    )
-
-
-def share_viewed(*, link: ShareLink) -> None:
-    ShareLink.objects.filter(pk=link.pk).update(view_count=F("view_count") + 1)

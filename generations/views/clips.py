@@ -12,9 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from generations import selectors, services
-from generations.models import Generation, ShareLink, Status
+from generations.models import Generation, Status
 from generations.services import library
-from generations.sharing import token_for
 from studiolib import params
 from studiolib.files import download_name, serve_field_file, zip_response
 from studiolib.uploads import UploadRejected
@@ -27,10 +26,6 @@ MAX_BULK = 100
 def _detail_context(
     request: HttpRequest, generation: Generation, can: access.Can
 ) -> dict[str, object]:
-    links = [
-        {"link": link, "url": request.build_absolute_uri(f"/s/{token_for(link)}/")}
-        for link in generation.share_links.all()
-    ]
     return {
         "g": generation,
         "can": can,
@@ -38,7 +33,6 @@ def _detail_context(
         if can.edit
         else [],
         "events": generation.events.all(),
-        "links": links,
         "group": Generation.objects.filter(group=generation.group).exclude(pk=generation.pk)
         if generation.group
         else [],
@@ -170,35 +164,6 @@ def _zip_entries(generations: Iterable[Generation]) -> Iterator[tuple[str, Gener
 
 @login_required
 @require_POST
-def share_create(request: HttpRequest, pk: object) -> HttpResponse:
-    generation, can = access.get(request, Generation, pk=pk)
-    access.require(can, "share")
-    if generation.status != Status.SUCCEEDED:
-        raise Http404("Only finished videos can be shared")
-    try:
-        days = int(request.POST.get("expires_in_days") or 0)
-    except ValueError:
-        days = 0
-    library.share_create(
-        generation=generation,
-        actor=request.user,
-        show_prompt=request.POST.get("show_prompt") == "1",
-        expires_in_days=max(0, min(days, 365)) or None,
-    )
-    return _share_panel(request, generation, can)
-
-
-@login_required
-@require_POST
-def share_revoke(request: HttpRequest, pk: object, link_id: object) -> HttpResponse:
-    link, can = access.get(request, ShareLink, pk=link_id, generation__pk=pk)
-    access.require(can, "share")
-    library.share_revoke(link=link, actor=request.user)
-    return _share_panel(request, link.generation, can)
-
-
-@login_required
-@require_POST
 def move(request: HttpRequest, pk: object) -> HttpResponse:
     generation = access.get_for(request, Generation, "edit", pk=pk)
     project = (
@@ -215,16 +180,6 @@ def move(request: HttpRequest, pk: object) -> HttpResponse:
             actor=request.user,
         )
         messages.success(request, f"Moved to {project.name}.")
-    return redirect("generations:detail", pk=generation.pk)
-
-
-def _share_panel(request: HttpRequest, generation: Generation, can: access.Can) -> HttpResponse:
-    if request.htmx:
-        return render(
-            request,
-            "generations/detail.html#share_panel",
-            _detail_context(request, generation, can),
-        )
     return redirect("generations:detail", pk=generation.pk)
 
 

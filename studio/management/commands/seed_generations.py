@@ -18,7 +18,8 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.utils import timezone
 
-from generations.models import SHARED_FOREVER, Generation, Mode, ShareLink, Status
+from generations.models import SHARED_FOREVER, Generation, Mode, Status
+from sharing.models import ShareLink
 from studiolib import tiers
 from workspaces.services import default_project, personal_workspace
 

@@ -1,23 +1,25 @@
-"""Pages reachable without a login: share links and the provider's reference fetches.
+"""Share links: the member's share panel on a clip's page, and the public pages.
 
-Both are capability URLs (an unguessable signed token); both check the token on every
-request, media included, so revoking a link or letting it expire takes effect at once.
+A public link is a capability URL (an unguessable signed token), checked on every request,
+media included, so revoking a link or letting it expire takes effect at once.
 """
 
 from __future__ import annotations
 
 from csp.decorators import csp_replace
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from generations.models import ShareLink
-from generations.references import reference_for_token
-from generations.services import library
-from generations.sharing import link_for_token
+from generations.models import Generation, Status
+from sharing import services
+from sharing.models import ShareLink
+from sharing.tokens import link_for_token, token_for
 from studiolib.files import serve_field_file
+from workspaces import access
 
 _PRIVATE_HEADERS = {
     "X-Robots-Tag": "noindex, nofollow",
@@ -77,7 +79,7 @@ def _shared_page(request: HttpRequest, token: str, template: str) -> HttpRespons
     link = _live_link(request, token)
     if isinstance(link, HttpResponse):
         return link
-    library.share_viewed(link=link)
+    services.share_viewed(link=link)
     response = render(request, template, _share_context(request, link, token))
     _private(response)
     return response
@@ -103,12 +105,47 @@ def share_media(request: HttpRequest, token: str, kind: str) -> HttpResponse:
     return response
 
 
-@require_GET
-def reference_file(request: HttpRequest, token: str) -> HttpResponse:
-    """A reference file for the provider to fetch: only with a valid, unexpired signature
-    naming this exact reference (generations.references.upstream_url)."""
-    reference = reference_for_token(token)
-    if reference is None:
-        raise Http404("No such reference")
-    name = f"reference.{reference.file.name.rsplit('.', 1)[-1]}"
-    return serve_field_file(request, reference.file, filename=name, download=False)
+def panel_context(request: HttpRequest, generation: Generation, can: access.Can) -> dict:
+    """The share panel of a clip's page (also used by ``sharing.templatetags``)."""
+    links = [
+        {"link": link, "url": request.build_absolute_uri(f"/s/{token_for(link)}/")}
+        for link in generation.share_links.all()
+    ]
+    return {"g": generation, "can": can, "links": links}
+
+
+def _panel(request: HttpRequest, generation: Generation, can: access.Can) -> HttpResponse:
+    if request.htmx:
+        return render(
+            request, "sharing/panel.html#share_panel", panel_context(request, generation, can)
+        )
+    return redirect("generations:detail", pk=generation.pk)
+
+
+@login_required
+@require_POST
+def create(request: HttpRequest, pk: object) -> HttpResponse:
+    generation, can = access.get(request, Generation, pk=pk)
+    access.require(can, "share")
+    if generation.status != Status.SUCCEEDED:
+        raise Http404("Only finished videos can be shared")
+    try:
+        days = int(request.POST.get("expires_in_days") or 0)
+    except ValueError:
+        days = 0
+    services.share_create(
+        generation=generation,
+        actor=request.user,
+        show_prompt=request.POST.get("show_prompt") == "1",
+        expires_in_days=max(0, min(days, 365)) or None,
+    )
+    return _panel(request, generation, can)
+
+
+@login_required
+@require_POST
+def revoke(request: HttpRequest, pk: object, link_id: object) -> HttpResponse:
+    link, can = access.get(request, ShareLink, pk=link_id, generation__pk=pk)
+    access.require(can, "share")
+    services.share_revoke(link=link, actor=request.user)
+    return _panel(request, link.generation, can)

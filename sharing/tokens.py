@@ -13,7 +13,7 @@ import uuid
 
 from django.utils.crypto import salted_hmac
 
-from generations.models import ShareLink
+from sharing.models import ShareLink
 
 _SALT = "generations.share-link"
 _MAC_BYTES = 16
