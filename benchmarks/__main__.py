@@ -3,7 +3,7 @@ measured in the same run (a ratio is stable on a noisy machine; an absolute time
 
 Production settings (DEBUG off) on PostgreSQL (a fresh ``seedance_bench`` database on the
 local server, or DATABASE_URL when set; SQLite only when no PostgreSQL answers), with
-10,000 seeded clips. Ends with one line per figure: ``name: value (target …) ok|MISSED``.
+a 25-member workspace of 100,000 seeded clips in 40 projects over a month. Ends with one line per figure: ``name: value (target …) ok|MISSED``.
 BENCH_ONLY=gallery,load,… runs some sections only.
 """
 
@@ -78,7 +78,15 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     with open(os.devnull, "w") as quiet:
         call_command("seed_generations", count=10, user="small", stdout=quiet)
-        call_command("seed_generations", count=10_000, user="bench", stdout=quiet)
+        call_command(
+            "seed_generations",
+            count=100_000,
+            user="bench",
+            members=25,
+            projects=40,
+            days=30,
+            stdout=quiet,
+        )
     only = [s for s in os.environ.get("BENCH_ONLY", "").split(",") if s]
     for name, section in SECTIONS.items():
         if only and name not in only:

@@ -1,6 +1,6 @@
 """Browser figures in real Chromium against gunicorn: live-refresh requests per 10 s with
 1, 20 and 100 running cards, bytes per unchanged refresh, and the first gallery load's
-transfer with 10,000 clips."""
+transfer with a 100,000-clip workspace."""
 
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ def figures(report: Callable[..., None]) -> None:
         video = sum(size for url, size in transferred if url.endswith("/video/"))
         total = sum(size for _, size in transferred)
         report(
-            "first_gallery_load_transfer_10000_clips",
+            "first_gallery_load_transfer_100000_clips",
             f"{total / 1024:.0f} KB ({len(transferred)} requests, {video} B of video)",
             "≤ 150 KB, no video bytes",
             total <= 150 * 1024 and video == 0,

@@ -1,6 +1,6 @@
 """Gallery throughput under 50 concurrent clients for 60 s: wrk (from Debian) against
 gunicorn as in the Procfile (3 workers, DEBUG off), on the benchmark's PostgreSQL
-database, logged in as the user with 10,000 clips.
+database, logged in as a member of the 25-member workspace with 100,000 clips.
 
 wrk is a closed loop: each of the 50 connections asks again as soon as it has an answer,
 with no think time, so this is the server at saturation. It shares the machine's cores

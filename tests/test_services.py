@@ -323,3 +323,24 @@ def test_the_providers_finish_time_is_kept_not_when_we_saw_it(queued, fake):
     queued.refresh_from_db()
     assert queued.status == Status.SAVING
     assert queued.upstream_completed_at.timestamp() == pytest.approx(finished, abs=0.01)
+
+
+def test_a_clip_is_never_made_in_an_archived_project(user, no_broker):
+    from workspaces.services import project_archive
+
+    workspace, project = workspace_of(user)
+    project_archive(project=project, actor=user, archived=True)
+    project.refresh_from_db()
+    with pytest.raises(services.LimitExceeded, match="archived"):
+        services.generation_create(user=user, data=DATA, workspace=workspace, project=project)
+    assert not Generation.objects.exists()
+    assert no_broker == []
+
+
+def test_a_clip_lands_in_the_project_it_was_made_in(user, no_broker):
+    from workspaces.services import project_create
+
+    workspace, _ = workspace_of(user)
+    client_a = project_create(workspace=workspace, actor=user, name="Client A")
+    made = services.generation_create(user=user, data=DATA, project=client_a)
+    assert (made.workspace_id, made.project_id) == (workspace.pk, client_a.pk)

@@ -117,6 +117,11 @@ def generation_create(
         project = default_project(workspace)
     if workspace is not None and project.workspace_id != getattr(workspace, "pk", workspace):
         raise ValueError("The project belongs to another workspace.")
+    if project.archived_at is not None:
+        raise limits.LimitExceeded(
+            f"The project {project.name} is archived: choose another project, or ask an admin "
+            "to restore it."
+        )
     seed = data.get("seed")
     if seed is None or seed == -1:
         seed = secrets.randbelow(SEED_MAX)

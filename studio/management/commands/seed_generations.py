@@ -1,6 +1,8 @@
-"""Seed many finished generations for one user, so gallery figures can be reproduced.
+"""Seed many finished generations in one user's workspace, so gallery figures can be
+reproduced; optionally as a team: ``--members`` people (the user included) and
+``--projects`` projects, the clips spread over both and over the last ``--days`` days.
 
-    python manage.py seed_generations --count 10000 --user bench
+    python manage.py seed_generations --count 100000 --user bench --members 25 --projects 40
 
 All rows share one small poster and video file (written once), so seeding 10,000 clips
 takes seconds and little disk.
@@ -21,6 +23,7 @@ from django.utils import timezone
 from generations.models import SHARED_FOREVER, Generation, Mode, Status
 from sharing.models import ShareLink
 from studiolib import tiers
+from workspaces.models import Membership, Project, Role, Workspace
 from workspaces.services import default_project, personal_workspace
 
 WORDS = [
@@ -57,26 +60,44 @@ class Command(BaseCommand):
         parser.add_argument("--count", type=int, default=10_000)
         parser.add_argument("--user", default="bench")
         parser.add_argument("--password", default="bench-password-123")
+        parser.add_argument("--members", type=int, default=1)
+        parser.add_argument("--projects", type=int, default=1)
+        parser.add_argument("--days", type=float, default=0, help="spread over; 0: a minute apart")
 
-    def handle(self, *args: object, count: int, user: str, password: str, **kw: object) -> None:
+    def handle(
+        self,
+        *args: object,
+        count: int,
+        user: str,
+        password: str,
+        members: int = 1,
+        projects: int = 1,
+        days: float = 0,
+        **kw: object,
+    ) -> None:
         owner, created = get_user_model().objects.get_or_create(username=user)
         if created:
             owner.set_password(password)
             owner.save()
         workspace = personal_workspace(owner)
-        project = default_project(workspace)
+        team = [owner, *self._teammates(workspace, user, members - 1)]
+        places = [default_project(workspace)]
+        for n in range(1, projects):
+            place, _ = Project.objects.get_or_create(workspace=workspace, name=f"Client {n:02d}")
+            places.append(place)
+        step = timedelta(days=days) / count if days else timedelta(minutes=1)
         poster = default_storage.save("bench/poster.jpg", ContentFile(_tiny_jpeg()))
         rng = random.Random(42)
         now = timezone.now()
         models = [t.model for t in tiers.TIERS if t.enabled]
         rows = []
         for i in range(count):
-            created_at = now - timedelta(minutes=i)
+            created_at = now - step * i
             rows.append(
                 Generation(
-                    user=owner,
+                    user=team[i % len(team)],
                     workspace=workspace,
-                    project=project,
+                    project=places[i % len(places)],
                     mode=rng.choice(list(Mode)),
                     model=rng.choice(models),
                     prompt=" ".join(rng.choice(WORDS) for _ in range(8)),
@@ -102,6 +123,16 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         self.stdout.write(f"seeded {count} generations for {user}")
+
+    def _teammates(self, workspace: Workspace, user: str, count: int) -> list:
+        people = []
+        for n in range(count):
+            mate, _ = get_user_model().objects.get_or_create(username=f"{user}-mate-{n:02d}")
+            Membership.objects.get_or_create(
+                workspace=workspace, user=mate, defaults={"role": Role.EDITOR}
+            )
+            people.append(mate)
+        return people
 
 
 def _tiny_jpeg() -> bytes:
