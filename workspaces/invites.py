@@ -13,18 +13,23 @@ from django.core import signing
 
 from workspaces.models import Invitation
 
-_SIGNER = signing.Signer(salt="workspaces.invitation")
+_SALT = "workspaces.invitation"
+
+
+def _signer() -> signing.Signer:
+    # Made per use: it reads SECRET_KEY (and SECRET_KEY_FALLBACKS) when created.
+    return signing.Signer(salt=_SALT)
 
 
 def token_for(invitation: Invitation) -> str:
-    return _SIGNER.sign(invitation.pk.hex)
+    return _signer().sign(invitation.pk.hex)
 
 
 def invitation_for_token(token: str) -> Invitation | None:
     """The invitation a token names, open or not (the accept page explains a closed one);
     None for a tampered or unknown token."""
     try:
-        invitation_id = uuid.UUID(hex=_SIGNER.unsign(token))
+        invitation_id = uuid.UUID(hex=_signer().unsign(token))
     except (signing.BadSignature, ValueError):
         return None
     return Invitation.objects.select_related("workspace").filter(pk=invitation_id).first()
