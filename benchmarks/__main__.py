@@ -3,7 +3,8 @@ measured in the same run (a ratio is stable on a noisy machine; an absolute time
 
 Production settings (DEBUG off) on PostgreSQL (a fresh ``seedance_bench`` database on the
 local server, or DATABASE_URL when set; SQLite only when no PostgreSQL answers), with
-a 25-member workspace of 100,000 seeded clips in 40 projects over a month. Ends with one line per figure: ``name: value (target …) ok|MISSED``.
+a 25-member workspace of 100,000 seeded clips in 40 projects over a month. Ends with one
+line per figure: ``name: value (target …) ok|MISSED``.
 BENCH_ONLY=gallery,load,… runs some sections only.
 """
 

@@ -1,6 +1,7 @@
 """Gallery figures in this process, through Django's WSGI handler (all middleware, DEBUG
-off, no test-client instrumentation): SQL queries per page at 10 and 100,000 clips (a 25-member workspace), the
-page's time against a trivial logged-in page, and the bytes of an unchanged live refresh.
+off, no test-client instrumentation): SQL queries per page at 10 and 100,000 clips (a
+25-member workspace), the page's time against a trivial logged-in page, and the bytes of
+an unchanged live refresh.
 """
 
 from __future__ import annotations

@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "workspaces.context.workspace",
             ],
         },
     },
@@ -312,6 +313,26 @@ LOGGING = {
 
 # The gallery asks for changes this often (one request for all cards, 204 when none).
 STUDIO_LIVE_REFRESH_SECONDS = env_float("STUDIO_LIVE_REFRESH_SECONDS", 2.5)
+
+# --- Teams -------------------------------------------------------------------------------
+# How long an invitation link works (workspaces/invites.py).
+STUDIO_INVITE_DAYS = env_int("STUDIO_INVITE_DAYS", 7)
+
+# --- Email (invitations) ----------------------------------------------------------------
+# Printed to the console in development or when no mail server is configured.
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+# A request waits for the mail server at most this long before the admin is told to pass
+# the link on themselves.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Seedance Studio <studio@localhost>")
+if DEBUG or not EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 # --- Per-user limits (0 = unlimited); spend is measured with the cost estimate -------------
 STUDIO_MAX_IN_FLIGHT = env_int("STUDIO_MAX_IN_FLIGHT", 5)

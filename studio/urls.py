@@ -18,5 +18,6 @@ urlpatterns = [
     path("s/<str:token>/<str:kind>", sharing.share_media, name="share_media"),
     # Before generations: its catch-all clip-file route would take ".../share/".
     path("", include("sharing.urls")),
+    path("", include("workspaces.urls")),
     path("", include("generations.urls")),
 ]

@@ -114,3 +114,43 @@ def create_from_form(form, user):
         )
     finally:
         form.discard()
+
+
+class Team:
+    """A team workspace with one member of each role, one more editor to act on
+    (``target``), an outsider, a project and an open invitation."""
+
+    ROLES = ("owner", "admin", "editor", "reviewer", "viewer")
+
+    def __init__(self, name: str = "Acme") -> None:
+        from workspaces import members, services
+        from workspaces.models import Membership
+
+        self.users = {role: UserFactory() for role in self.ROLES}
+        self.outsider = UserFactory()
+        self.workspace = services.workspace_create(user=self.users["owner"], name=name)
+        for role in self.ROLES[1:]:
+            Membership.objects.create(workspace=self.workspace, user=self.users[role], role=role)
+        self.target_user = UserFactory()
+        self.target = Membership.objects.create(
+            workspace=self.workspace, user=self.target_user, role="editor"
+        )
+        self.project = services.default_project(self.workspace)
+        self.invitation = members.invitation_create(
+            workspace=self.workspace,
+            actor=self.users["owner"],
+            email="new@example.com",
+            role="editor",
+        )
+
+    def user(self, role: str):
+        return self.outsider if role == "outsider" else self.users[role]
+
+    def login(self, client, role: str):
+        """Sign ``role`` in with the team as the session's workspace (an outsider's session
+        names it too: they must still never reach it)."""
+        client.force_login(self.user(role))
+        session = client.session
+        session["workspace_id"] = str(self.workspace.pk)
+        session.save()
+        return client

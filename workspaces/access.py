@@ -90,28 +90,39 @@ def require(can: Can, ability: str) -> None:
 
 def member(request: HttpRequest) -> Membership:
     """The user's membership of the current workspace (the one chosen in this session, else
-    their personal one, made on first use). Cached for the request."""
+    their personal one, made on first use). Cached for the request, together with all of the
+    user's memberships: one query gives both, so the header's switcher costs none."""
     cached = getattr(request, "studio_member", None)
     if cached is not None:
         return cached
     from workspaces.services import personal_workspace
 
     chosen = request.session.get(SESSION_KEY)
-    found = None
-    if chosen:
-        found = (
-            Membership.objects.select_related("workspace")
-            .filter(workspace_id=chosen, user=request.user)
-            .first()
-        )
+    mine = list(memberships(request))
+    found = next((m for m in mine if str(m.workspace_id) == chosen), None) if chosen else None
     if found is None:
+        found = next((m for m in mine if m.workspace.personal and m.role == Role.OWNER), None)
+    if found is None:  # the first visit: the personal workspace is made now
         workspace = personal_workspace(request.user)
-        found = Membership.objects.select_related("workspace").get(
-            workspace=workspace, user=request.user
-        )
-        request.session[SESSION_KEY] = str(workspace.pk)
+        mine = list(memberships(request))
+        found = next(m for m in mine if m.workspace_id == workspace.pk)
+    if chosen != str(found.workspace_id):
+        request.session[SESSION_KEY] = str(found.workspace_id)
     request.studio_member = found
+    request.studio_memberships = mine
     return found
+
+
+def choices(request: HttpRequest) -> list[Membership]:
+    """The user's memberships for the workspace switcher (personal first, then by name),
+    from the same query as ``member``."""
+    mine = getattr(request, "studio_memberships", None)
+    if mine is None:
+        mine = request.studio_memberships = list(memberships(request))
+    return sorted(
+        mine,
+        key=lambda m: (not m.workspace.personal, m.workspace.name.lower()),
+    )
 
 
 def current(request: HttpRequest) -> tuple[Membership, Can]:
