@@ -15,5 +15,6 @@ urlpatterns = [
     path("s/<str:token>/", public.share_page, name="share"),
     path("s/<str:token>/embed", public.share_embed, name="share_embed"),
     path("s/<str:token>/<str:kind>", public.share_media, name="share_media"),
+    path("", include("billing.urls")),
     path("", include("generations.urls")),
 ]
