@@ -162,3 +162,27 @@ def test_the_usage_page_has_no_inline_script_and_its_scripts_exist(client, ledge
     for path in re.findall(r'<script[^>]*src="/static/([^"]+)"', html):
         assert finders.find(path), path
     assert "chart-4.6.1.umd.min.js" in html and "js/usage.js" in html
+
+
+def test_the_report_costs_the_same_queries_however_many_clips(client, ledger):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("/usage/", {"start": "2031-03-01", "end": "2031-03-31"})
+            assert response.status_code == 200
+        return len(ctx.captured_queries)
+
+    login_to(client, ledger.users["owner"], ledger.workspace)
+    few = queries()
+    projects = [Project.objects.create(workspace=ledger.workspace, name=f"P{n}") for n in range(5)]
+    for n in range(200):
+        check_and_record(
+            workspace_id=ledger.workspace.pk,
+            project_id=projects[n % 5].pk,
+            user=ledger.users[("owner", "admin", "editor")[n % 3]],
+            entries=[(f"10000000-0000-0000-0000-{n:012d}", (SD, HD)[n % 2], Decimal("0.5"))],
+            now=at(1 + n % 28),
+        )
+    assert queries() == few
