@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "axes",
     "studio",
     "workspaces",
+    "billing",
     "generations",
     "sharing",
 ]

@@ -19,5 +19,6 @@ urlpatterns = [
     # Before generations: its catch-all clip-file route would take ".../share/".
     path("", include("sharing.urls")),
     path("", include("workspaces.urls")),
+    path("", include("billing.urls")),
     path("", include("generations.urls")),
 ]

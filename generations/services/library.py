@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from billing import services as billing
 from generations import reference_checks
 from generations.formfields import PendingReference
 from generations.models import OPTION_FIELDS, UNFINISHED, Generation, Reference
@@ -104,8 +105,9 @@ def generation_all_formats(
     made: list[Generation] = []
     stored: list[str] = []
     try:
-        # One transaction for the set, and the limits checked once for all of it under the
-        # user's lock: either all three fit and are created, or none is.
+        # One transaction for the set, and the limits and budgets checked once for all of it
+        # under the user's and the workspace's locks: either all three fit and are created,
+        # or none is.
         with transaction.atomic():
             limits.lock_user(user)
             limits.check_limits(
@@ -133,11 +135,19 @@ def generation_all_formats(
                     references=copies,
                     workspace=workspace,
                     project=project,
+                    budget_checked=True,
                 )
                 made.append(generation)
                 stored += Reference.objects.filter(generation=generation).values_list(
                     "file", flat=True
                 )
+            billing.check_and_record(
+                workspace_id=made[0].workspace_id,
+                project_id=made[0].project_id,
+                user=user,
+                entries=[(g.pk, g.model, g.estimated_cost) for g in made],
+                now=made[0].created_at,
+            )
     except BaseException:
         delete_files(stored)  # the rows were rolled back; their files go too
         raise

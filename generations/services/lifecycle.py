@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from billing import services as billing
 from generations import scheduling
 from generations.formfields import PendingReference
 from generations.models import (
@@ -101,6 +102,7 @@ def generation_create(
     references: list[PendingReference] | None = None,
     workspace: Any = None,
     project: Project | None = None,
+    budget_checked: bool = False,
 ) -> Generation:
     """Create a queued generation with its references and enqueue its submission once the
     rows are committed. Reference files are written first; if anything fails they are
@@ -108,7 +110,9 @@ def generation_create(
 
     ``workspace`` defaults to the user's personal one and ``project`` to the workspace's
     default project; the caller has checked through ``workspaces.access`` that the user
-    may generate there.
+    may generate there. The workspace and project budgets are checked and the clip entered
+    in the spend ledger in the same transaction, unless the caller (a batch) did that for
+    all its clips at once (``budget_checked``).
     """
     now = timezone.now()
     references = references or []
@@ -151,6 +155,14 @@ def generation_create(
         with transaction.atomic():
             limits.lock_user(user)
             limits.check_limits(user=user, cost=generation.estimated_cost, now=now)
+            if not budget_checked:
+                billing.check_and_record(
+                    workspace_id=project.workspace_id,
+                    project_id=project.pk,
+                    user=user,
+                    entries=[(generation.pk, generation.model, generation.estimated_cost)],
+                    now=now,
+                )
             generation.save(force_insert=True)
             Reference.objects.bulk_create(built)
             Event.objects.create(
@@ -349,6 +361,8 @@ def fail(pk: Any, from_statuses: tuple[str, ...], reason: errors.Reason) -> bool
             Event.objects.create(
                 generation_id=pk, at=now, status=Status.FAILED, message=reason.message[:300]
             )
+            if reason.charged == "no":
+                billing.settle(generation_id=pk, cost=Decimal(0))
     if moved:
         log.info("generation=%s failed code=%s", pk, reason.code)
     return bool(moved)

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from billing import services as billing
 from generations.models import Event, Generation, Status
 from generations.references import delete_files
 from generations.services import lifecycle, stopping
@@ -292,6 +293,11 @@ def _store(
                 generation.last_frame.save("last-frame.png", File(handle), save=False)
             stored.append(generation.last_frame.name)
         now = timezone.now()
+        settled = settled_fields(
+            generation,
+            info,
+            last_frame_missing=generation.return_last_frame and last_frame_path is None,
+        )
         with transaction.atomic():
             moved = Generation.objects.filter(pk=pk, status=Status.SAVING).update(
                 status=Status.SUCCEEDED,
@@ -304,11 +310,7 @@ def _store(
                 video_height=info.height,
                 video_duration=info.duration,
                 video_has_audio=info.has_audio,
-                **settled_fields(
-                    generation,
-                    info,
-                    last_frame_missing=generation.return_last_frame and last_frame_path is None,
-                ),
+                **settled,
                 result_url="",
                 result_last_frame_url="",
                 finished_at=now,
@@ -322,6 +324,7 @@ def _store(
                     status=Status.SUCCEEDED,
                     message="Saved to the studio's storage",
                 )
+                billing.settle(generation_id=pk, cost=settled["settled_cost"])
     except BaseException:
         delete_files(stored)  # nothing names them; the save is retried
         raise

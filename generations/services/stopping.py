@@ -6,12 +6,14 @@ compare-and-set, and "You were not charged" is written only to a row that was ne
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from billing import services as billing
 from generations import scheduling
 from generations.models import Event, Generation, Status
 from generations.services.lifecycle import CANCELLED_WHILE_SENDING, NEVER_SENT, fail
@@ -63,6 +65,8 @@ def generation_cancel(*, generation: Generation) -> bool:
                 Event.objects.create(
                     generation_id=generation.pk, at=now, status=Status.CANCELLED, message=message
                 )
+                if charged == "no":
+                    billing.settle(generation_id=generation.pk, cost=Decimal(0))
                 return True
     return False
 

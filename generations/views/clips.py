@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from billing.services import BudgetExceeded
 from generations import selectors, services
 from generations.models import Generation, Status
 from generations.services import library
@@ -84,7 +85,12 @@ def rerun(request: HttpRequest, pk: object) -> HttpResponse:
         new = services.generation_rerun(
             generation=generation, user=request.user, same_seed=request.POST.get("seed") != "new"
         )
-    except (services.LimitExceeded, services.TierUnavailable, UploadRejected) as exc:
+    except (
+        services.LimitExceeded,
+        BudgetExceeded,
+        services.TierUnavailable,
+        UploadRejected,
+    ) as exc:
         messages.error(request, str(exc))
         return redirect("generations:detail", pk=generation.pk)
     return redirect("generations:detail", pk=new.pk)

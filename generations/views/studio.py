@@ -11,6 +11,7 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from billing.services import BudgetExceeded
 from generations import selectors, services
 from generations.formlayout import SWITCHES
 from generations.forms import BaseGenerationForm, form_for
@@ -105,7 +106,7 @@ def create(request: HttpRequest) -> HttpResponse:
                         user=request.user, data=data, references=form.pending, **where
                     )
                 ]
-        except services.LimitExceeded as exc:
+        except (services.LimitExceeded, BudgetExceeded) as exc:
             form.add_error(None, str(exc))
             return _render_form(request, form)
     finally:
