@@ -9,9 +9,10 @@ import io
 import zipfile
 from datetime import timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 
-from generations.models import Generation
+from generations.models import Generation, ShareLink, Status
 from generations.references import upstream_url
 from tests.access_matrix import LOGIN, Route, World, everyone, ladder
 from tests.factories import GenerationFactory
@@ -46,6 +47,29 @@ def form_shown_to_generators(world: World, role: str, response) -> None:
     assert shows == (role == "outsider" or may(role, "generate")), role
 
 
+def controls_match_abilities(world: World, role: str, response) -> None:
+    """A clip's page offers only what the member may do: run again and edit for those who
+    generate, delete for the clip's maker or an admin, sharing for those who share."""
+    if role not in ABILITIES:
+        return
+    html = response.content.decode()
+    shown = response.context["g"]
+    own = shown.user_id == world.users[role].pk
+    offers = {
+        "rerun": reverse("generations:rerun", args=[shown.pk]) in html,
+        "delete": reverse("generations:delete", args=[shown.pk]) in html,
+        "share": f'action="{reverse("generations:share_create", args=[shown.pk])}"' in html,
+        "revoke": "/revoke/" in html,
+    }
+    allowed = {
+        "rerun": may(role, "generate"),
+        "delete": may(role, "delete_any") or (own and may(role, "generate")),
+        "share": may(role, "share"),
+        "revoke": may(role, "share"),
+    }
+    assert offers == allowed, role
+
+
 def created_only_by_generators(world: World, role: str, response) -> None:
     made = team_clips(world).exclude(pk__in=[world.clip.pk, world.running.pk]).count()
     assert made == (1 if may(role, "generate") else 0), role
@@ -72,8 +96,12 @@ def zip_of_team_clip(world: World, role: str, response) -> None:
 def owners_clip(world: World) -> dict:
     """A clip the owner made: the editor may not delete a teammate's clip."""
     made = GenerationFactory(
-        user=world.users["owner"], workspace=world.workspace, project=world.project
+        user=world.users["owner"],
+        workspace=world.workspace,
+        project=world.project,
+        status=Status.SUCCEEDED,
     )
+    ShareLink.objects.create(generation=made)
     return {"pk": made.pk}
 
 
@@ -124,7 +152,14 @@ ROUTES = [
         data=lambda w: {"action": "move", "ids": [w.clip.pk], "project": w.other_project.pk},
         check=moved_if_allowed,
     ),
-    Route("generations:detail", ladder("view", 200), kwargs=clip),
+    Route("generations:detail", ladder("view", 200), kwargs=clip, check=controls_match_abilities),
+    Route(
+        "generations:detail",
+        ladder("view", 200),
+        label="a teammate's clip",
+        kwargs=owners_clip,
+        check=controls_match_abilities,
+    ),
     Route(
         "generations:detail",
         {**everyone(404, anonymous=LOGIN), "outsider": 200},
