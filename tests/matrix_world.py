@@ -1,0 +1,120 @@
+"""The world the route × role matrix walks: one team workspace with a member of every role,
+an outsider with a workspace of their own, and the clips, files, references and share
+link the routes point at."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.utils import timezone
+
+from generations.models import Generation, Reference, ReferenceRole, Status
+from sharing.models import ShareLink
+from tests import media_factory
+from tests.access_matrix import MEMBER_ROLES, World
+from tests.factories import GenerationFactory, UserFactory
+from workspaces import access
+from workspaces.models import Membership, Project, Role
+from workspaces.services import default_project, personal_workspace, workspace_create
+
+
+def finished_clip(*, user, workspace, project, prompt: str) -> Generation:
+    """A succeeded clip with real video, poster and last-frame files in storage."""
+    clip = GenerationFactory(
+        user=user,
+        workspace=workspace,
+        project=project,
+        prompt=prompt,
+        status=Status.SUCCEEDED,
+        progress=100,
+        return_last_frame=True,
+        finished_at=timezone.now(),
+    )
+    video = media_factory.mp4(seconds=1.0, size="160x160")
+    clip.video.save("video.mp4", ContentFile(video), save=False)
+    clip.poster.save("poster.png", ContentFile(media_factory.png(160, 160)), save=False)
+    clip.last_frame.save("last.png", ContentFile(media_factory.png(160, 160, (0, 90, 0))))
+    Generation.objects.filter(pk=clip.pk).update(
+        video_bytes=len(video), video_sha256=hashlib.sha256(video).hexdigest()
+    )
+    return clip
+
+
+def image_reference(clip: Generation) -> Reference:
+    data = media_factory.png(320, 320, (10, 10, 200))
+    reference = Reference(
+        generation=clip,
+        role=ReferenceRole.IMAGE,
+        kind="image",
+        content_type="image/png",
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        width=320,
+        height=320,
+        original_name="board.png",
+    )
+    reference.file.save("board.png", ContentFile(data))
+    return reference
+
+
+def build_world() -> World:
+    users = {role: UserFactory() for role in (*MEMBER_ROLES, "outsider")}
+    workspace = workspace_create(user=users["owner"], name="Agency")
+    for role in MEMBER_ROLES[1:]:
+        Membership.objects.create(workspace=workspace, user=users[role], role=Role(role))
+    project = default_project(workspace)
+    other_project = Project.objects.create(workspace=workspace, name="Spring campaign")
+    clip = finished_clip(
+        user=users["editor"], workspace=workspace, project=project, prompt="Team clip"
+    )
+    far = timezone.now() + timedelta(hours=2)
+    running = GenerationFactory(
+        user=users["editor"],
+        workspace=workspace,
+        project=project,
+        prompt="Still running",
+        status=Status.RUNNING,
+        progress=40,
+        upstream_task_id="cgt-matrix-running",
+        submitted_at=timezone.now(),
+        next_poll_at=far,
+        deadline_at=far,
+    )
+    share = ShareLink.objects.create(generation=clip)
+    outsider_workspace = personal_workspace(users["outsider"])
+    outsider_clip = finished_clip(
+        user=users["outsider"],
+        workspace=outsider_workspace,
+        project=default_project(outsider_workspace),
+        prompt="Outsider clip",
+    )
+    return World(
+        workspace=workspace,
+        users=users,
+        memberships={m.role: m for m in Membership.objects.filter(workspace=workspace)},
+        project=project,
+        other_project=other_project,
+        clip=clip,
+        running=running,
+        share=share,
+        reference=image_reference(clip),
+        outsider_workspace=outsider_workspace,
+        outsider_clip=outsider_clip,
+    )
+
+
+def client_for(world: World, role: str) -> Client:
+    """A test client signed in as ``role``; members start in the team workspace."""
+    client = Client()
+    if role == "anonymous":
+        return client
+    user = world.users[role]
+    client.force_login(user)
+    if role != "outsider":
+        session = client.session
+        session[access.SESSION_KEY] = str(world.workspace.pk)
+        session.save()
+    return client
