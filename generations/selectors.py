@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import BooleanField, Count, Min, QuerySet
 from django.db.models.expressions import RawSQL
@@ -18,6 +19,7 @@ from generations.models import TERMINAL, UNFINISHED, AspectRatio, Generation, Mo
 from studiolib import params as query_params
 from studiolib import tiers
 from studiolib.errors import PROBLEMS
+from workspaces.models import Project
 
 PAGE_SIZE = 24
 LIVE_BATCH = 48  # cards in one live-refresh response at most
@@ -45,6 +47,9 @@ CARD_FIELDS = (
     "updated_at",
     "finished_at",
     "last_frame",  # the card says whether it can be dropped into a first-frame slot
+    # Who made it and where it lives: read in the same query (a join on two primary keys).
+    "user__username",
+    "project__name",
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
@@ -139,7 +144,9 @@ def gallery(clips: QuerySet[Generation], filters: Filters) -> QuerySet[Generatio
         # Only constant SQL text; every value the user sent is a parameter.
         where = " AND ".join(conditions)
         queryset = queryset.filter(RawSQL(where, params, output_field=BooleanField()))  # noqa: S611
-    return queryset.only(*CARD_FIELDS).order_by("-created_at", "-id")
+    return (
+        queryset.select_related("user", "project").only(*CARD_FIELDS).order_by("-created_at", "-id")
+    )
 
 
 @dataclass(frozen=True)
@@ -154,7 +161,8 @@ class Live:
 @dataclass(frozen=True)
 class Page:
     """One keyset page of cards. ``html_key`` names its HTML by every card's id, last
-    change and share state; it is empty while a card runs (its text changes with time)."""
+    change, share state, maker's username and project name (a rename changes no clip row);
+    it is empty while a card runs (its text changes with time)."""
 
     clips: QuerySet[Generation]
     ids: list[Any]
@@ -202,12 +210,15 @@ def _micros(value: int | str | None) -> int:
 # gen_ws_created_id), whatever the size of the history.
 _LIVE_SQL = """SELECT {latest} AS latest,
   EXISTS (SELECT 1 FROM {table} WHERE "workspace_id" = %s AND "status" IN ({running})) AS active"""
-_PAGE_SQL = """SELECT live.latest, live.active, k.id, k.updated, k.status, k.shared, k.created
+_PAGE_SQL = """SELECT live.latest, live.active, k.id, k.updated, k.status, k.shared, k.created,
+  u.{username}, p."name"
 FROM ({live}) AS live LEFT JOIN (
   SELECT "id", "created_at", {created} AS created, {updated} AS updated, "status",
-    "shared_until" > %s AS shared
+    "shared_until" > %s AS shared, "user_id", "project_id"
   FROM {table} WHERE {where} ORDER BY "created_at" DESC, "id" DESC LIMIT {limit}
 ) AS k ON 1 = 1
+LEFT JOIN {users} AS u ON u."id" = k."user_id"
+LEFT JOIN {projects} AS p ON p."id" = k."project_id"
 ORDER BY k.created_at DESC, k.id DESC"""
 
 
@@ -250,6 +261,9 @@ def page(clips: QuerySet[Generation], workspace_id: Any, filters: Filters, curso
         created=_stamp('"created_at"'),
         updated=_stamp('"updated_at"'),
         table=connection.ops.quote_name(Generation._meta.db_table),
+        users=connection.ops.quote_name(get_user_model()._meta.db_table),
+        username=connection.ops.quote_name(get_user_model().USERNAME_FIELD),
+        projects=connection.ops.quote_name(Project._meta.db_table),
         where=" AND ".join(conditions),
         limit=PAGE_SIZE + 1,
     )
@@ -263,13 +277,41 @@ def page(clips: QuerySet[Generation], workspace_id: Any, filters: Filters, curso
         del keys[PAGE_SIZE:]
         next_cursor = f"{_micros(keys[-1][4])}_{keys[-1][0]}"
     html_key = ""
-    if keys and all(status in TERMINAL for _, _, status, _, _ in keys):
-        text = "|".join(f"{pk},{updated},{bool(shared)}" for pk, updated, _, shared, _ in keys)
+    if keys and all(key[2] in TERMINAL for key in keys):
+        text = "|".join(
+            f"{pk},{updated},{bool(shared)},{maker},{project}"
+            for pk, updated, _, shared, _, maker, project in keys
+        )
         html_key = hashlib.sha256(f"{text}|{next_cursor}".encode()).hexdigest()
     latest, active = rows[0][:2]
     return Page(
         clips, [key[0] for key in keys], next_cursor, html_key, Live(_micros(latest), bool(active))
     )
+
+
+@dataclass(frozen=True)
+class ProjectChoices:
+    """A workspace's projects for the filter bar and the Move controls, and a stamp of the
+    list: the cached filter bar is keyed by it, so a new, renamed or archived project
+    shows at once and one workspace's names never reach another's page."""
+
+    projects: list[Project]
+    stamp: str
+
+    @property
+    def open(self) -> list[Project]:
+        return [project for project in self.projects if not project.archived]
+
+    @property
+    def archived(self) -> list[Project]:
+        return [project for project in self.projects if project.archived]
+
+
+def project_choices(projects: QuerySet[Project]) -> ProjectChoices:
+    """``projects`` (a workspace's, from ``workspaces.access.scope``) in one query."""
+    rows = list(projects.only("id", "workspace_id", "name", "archived_at"))
+    text = "|".join(f"{p.workspace_id},{p.pk},{p.name},{p.archived}" for p in rows)
+    return ProjectChoices(rows, hashlib.sha256(text.encode()).hexdigest())
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ def _gallery_context(request: HttpRequest) -> dict[str, Any]:
         "ratios": AspectRatio.choices,
         "can": can,
         "member": member,
-        "projects": access.scope(request, Project)[0],
+        "projects": selectors.project_choices(access.scope(request, Project)[0]),
         **live_fields(page.live),
     }
 
