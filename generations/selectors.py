@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -169,6 +170,7 @@ class Page:
     next_cursor: str
     html_key: str
     live: Live
+    projects_stamp: str  # the workspace's project list, hashed (``ProjectChoices``)
 
     def cards(self) -> QuerySet[Generation]:
         """The cards themselves: read (and even built) only when the page's HTML is not in
@@ -204,14 +206,15 @@ def _micros(value: int | str | None) -> int:
     return micros(moment.replace(tzinfo=moment.tzinfo or UTC))
 
 
-# The live token, whether anything runs, and one page of card keys, in one statement: the
-# gallery is the most requested page, and a round trip and two ORM queries cost more than
-# the work itself. Every part is an index range (gen_ws_updated, gen_ws_status,
-# gen_ws_created_id), whatever the size of the history.
+# The live token, whether anything runs, the project list's stamp, and one page of card
+# keys with each maker's name and project name, in one statement: the gallery is the most
+# requested page, and a round trip and two ORM queries cost more than the work itself.
+# Every part is an index range (gen_ws_updated, gen_ws_status, gen_ws_created_id) or a
+# primary-key lookup for the page's rows, whatever the size of the history.
 _LIVE_SQL = """SELECT {latest} AS latest,
   EXISTS (SELECT 1 FROM {table} WHERE "workspace_id" = %s AND "status" IN ({running})) AS active"""
-_PAGE_SQL = """SELECT live.latest, live.active, k.id, k.updated, k.status, k.shared, k.created,
-  u.{username}, p."name"
+_PAGE_SQL = """SELECT live.latest, live.active, ({projects_text}) AS projects,
+  k.id, k.updated, k.status, k.shared, k.created, u.{username}, p."name"
 FROM ({live}) AS live LEFT JOIN (
   SELECT "id", "created_at", {created} AS created, {updated} AS updated, "status",
     "shared_until" > %s AS shared, "user_id", "project_id"
@@ -220,6 +223,24 @@ FROM ({live}) AS live LEFT JOIN (
 LEFT JOIN {users} AS u ON u."id" = k."user_id"
 LEFT JOIN {projects} AS p ON p."id" = k."project_id"
 ORDER BY k.created_at DESC, k.id DESC"""
+
+
+def _projects_text_sql() -> str:
+    """A workspace's project list as one text (hashed in ``page``): what the cached filter
+    bar and Move menu depend on, read in the page's statement rather than a query of its
+    own (projects have no change stamp, and a rename must show)."""
+    table = connection.ops.quote_name(Project._meta.db_table)
+    if connection.vendor == "postgresql":
+        row = """p2."id"::text || ':' || p2."name" || ':' || COALESCE(p2."archived_at"::text, '')"""
+        return (
+            f"SELECT md5(string_agg({row}, '|' ORDER BY p2.\"id\")) "  # noqa: S608
+            f'FROM {table} AS p2 WHERE p2."workspace_id" = %s'
+        )
+    row = """p2."id" || ':' || p2."name" || ':' || COALESCE(p2."archived_at", '')"""
+    return (
+        f"SELECT group_concat(t, '|') FROM (SELECT {row} AS t FROM {table} AS p2 "  # noqa: S608
+        'WHERE p2."workspace_id" = %s ORDER BY p2."id")'
+    )
 
 
 def _live_sql() -> str:
@@ -258,6 +279,7 @@ def page(clips: QuerySet[Generation], workspace_id: Any, filters: Filters, curso
         params += [created, created, pk]
     sql = _PAGE_SQL.format(
         live=_live_sql(),
+        projects_text=_projects_text_sql(),
         created=_stamp('"created_at"'),
         updated=_stamp('"updated_at"'),
         table=connection.ops.quote_name(Generation._meta.db_table),
@@ -268,10 +290,10 @@ def page(clips: QuerySet[Generation], workspace_id: Any, filters: Filters, curso
         limit=PAGE_SIZE + 1,
     )
     with connection.cursor() as db:
-        db.execute(sql, [ws, ws, *UNFINISHED, _db_time(timezone.now()), *params])
+        db.execute(sql, [ws, ws, ws, *UNFINISHED, _db_time(timezone.now()), *params])
         rows = db.fetchall()
     to_pk = Generation._meta.pk.to_python
-    keys = [(to_pk(pk), *rest) for _, _, pk, *rest in rows if pk is not None]
+    keys = [(to_pk(pk), *rest) for _, _, _, pk, *rest in rows if pk is not None]
     next_cursor = ""
     if len(keys) > PAGE_SIZE:
         del keys[PAGE_SIZE:]
@@ -283,20 +305,30 @@ def page(clips: QuerySet[Generation], workspace_id: Any, filters: Filters, curso
             for pk, updated, _, shared, _, maker, project in keys
         )
         html_key = hashlib.sha256(f"{text}|{next_cursor}".encode()).hexdigest()
-    latest, active = rows[0][:2]
+    latest, active, projects = rows[0][:3]
     return Page(
-        clips, [key[0] for key in keys], next_cursor, html_key, Live(_micros(latest), bool(active))
+        clips,
+        [key[0] for key in keys],
+        next_cursor,
+        html_key,
+        Live(_micros(latest), bool(active)),
+        hashlib.sha256((projects or "").encode()).hexdigest(),
     )
 
 
-@dataclass(frozen=True)
 class ProjectChoices:
-    """A workspace's projects for the filter bar and the Move controls, and a stamp of the
-    list: the cached filter bar is keyed by it, so a new, renamed or archived project
-    shows at once and one workspace's names never reach another's page."""
+    """A workspace's projects for the filter bar and the Move menu, and a stamp of the list
+    (``Page.projects_stamp``): the cached filter bar and menu are keyed by it, so a new,
+    renamed or archived project shows at once, one workspace's names never reach another's
+    page, and the list itself is read only when that HTML is not cached."""
 
-    projects: list[Project]
-    stamp: str
+    def __init__(self, projects: QuerySet[Project], stamp: str) -> None:
+        self.queryset = projects  # a workspace's, from ``workspaces.access.scope``
+        self.stamp = stamp
+
+    @cached_property
+    def projects(self) -> list[Project]:
+        return list(self.queryset.only("id", "name", "archived_at"))
 
     @property
     def open(self) -> list[Project]:
@@ -305,13 +337,6 @@ class ProjectChoices:
     @property
     def archived(self) -> list[Project]:
         return [project for project in self.projects if project.archived]
-
-
-def project_choices(projects: QuerySet[Project]) -> ProjectChoices:
-    """``projects`` (a workspace's, from ``workspaces.access.scope``) in one query."""
-    rows = list(projects.only("id", "workspace_id", "name", "archived_at"))
-    text = "|".join(f"{p.workspace_id},{p.pk},{p.name},{p.archived}" for p in rows)
-    return ProjectChoices(rows, hashlib.sha256(text.encode()).hexdigest())
 
 
 @dataclass(frozen=True)

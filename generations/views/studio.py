@@ -49,7 +49,9 @@ def _gallery_context(request: HttpRequest) -> dict[str, Any]:
         "ratios": AspectRatio.choices,
         "can": can,
         "member": member,
-        "projects": selectors.project_choices(access.scope(request, Project)[0]),
+        "projects": selectors.ProjectChoices(
+            access.scope(request, Project)[0], page.projects_stamp
+        ),
         **live_fields(page.live),
     }
 
