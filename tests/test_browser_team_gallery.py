@@ -90,7 +90,8 @@ def test_a_teammates_clip_appears_in_an_open_tab_with_one_request_per_interval(
     owner_tab.wait_for_timeout(1500)
     live.clear()
     owner_tab.wait_for_timeout(6000)
-    assert 4 <= len(live) <= 7, live
+    # Every second at most (a busy machine may answer slower), never once per clip or member.
+    assert 2 <= len(live) <= 7, live
     Generation.objects.filter(pk=made.pk).update(status=Status.FAILED, error_message="Nope.")
     owner_tab.locator(f"#card-{made.pk}[data-status=failed]").wait_for(timeout=5000)
 
