@@ -6,8 +6,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import BooleanField, Count, Min, QuerySet
 from django.db.models.expressions import RawSQL
@@ -18,6 +20,7 @@ from generations.models import TERMINAL, UNFINISHED, AspectRatio, Generation, Mo
 from studiolib import params as query_params
 from studiolib import tiers
 from studiolib.errors import PROBLEMS
+from workspaces.models import Project
 
 PAGE_SIZE = 24
 LIVE_BATCH = 48  # cards in one live-refresh response at most
@@ -45,6 +48,9 @@ CARD_FIELDS = (
     "updated_at",
     "finished_at",
     "last_frame",  # the card says whether it can be dropped into a first-frame slot
+    # Who made it and where it lives: read in the same query (a join on two primary keys).
+    "user__username",
+    "project__name",
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
@@ -139,7 +145,9 @@ def gallery(clips: QuerySet[Generation], filters: Filters) -> QuerySet[Generatio
         # Only constant SQL text; every value the user sent is a parameter.
         where = " AND ".join(conditions)
         queryset = queryset.filter(RawSQL(where, params, output_field=BooleanField()))  # noqa: S611
-    return queryset.only(*CARD_FIELDS).order_by("-created_at", "-id")
+    return (
+        queryset.select_related("user", "project").only(*CARD_FIELDS).order_by("-created_at", "-id")
+    )
 
 
 @dataclass(frozen=True)
@@ -154,13 +162,15 @@ class Live:
 @dataclass(frozen=True)
 class Page:
     """One keyset page of cards. ``html_key`` names its HTML by every card's id, last
-    change and share state; it is empty while a card runs (its text changes with time)."""
+    change, share state, maker's username and project name (a rename changes no clip row);
+    it is empty while a card runs (its text changes with time)."""
 
     clips: QuerySet[Generation]
     ids: list[Any]
     next_cursor: str
     html_key: str
     live: Live
+    projects_stamp: str  # the workspace's project list, hashed (``ProjectChoices``)
 
     def cards(self) -> QuerySet[Generation]:
         """The cards themselves: read (and even built) only when the page's HTML is not in
@@ -196,19 +206,41 @@ def _micros(value: int | str | None) -> int:
     return micros(moment.replace(tzinfo=moment.tzinfo or UTC))
 
 
-# The live token, whether anything runs, and one page of card keys, in one statement: the
-# gallery is the most requested page, and a round trip and two ORM queries cost more than
-# the work itself. Every part is an index range (gen_ws_updated, gen_ws_status,
-# gen_ws_created_id), whatever the size of the history.
+# The live token, whether anything runs, the project list's stamp, and one page of card
+# keys with each maker's name and project name, in one statement: the gallery is the most
+# requested page, and a round trip and two ORM queries cost more than the work itself.
+# Every part is an index range (gen_ws_updated, gen_ws_status, gen_ws_created_id) or a
+# primary-key lookup for the page's rows, whatever the size of the history.
 _LIVE_SQL = """SELECT {latest} AS latest,
   EXISTS (SELECT 1 FROM {table} WHERE "workspace_id" = %s AND "status" IN ({running})) AS active"""
-_PAGE_SQL = """SELECT live.latest, live.active, k.id, k.updated, k.status, k.shared, k.created
+_PAGE_SQL = """SELECT live.latest, live.active, ({projects_text}) AS projects,
+  k.id, k.updated, k.status, k.shared, k.created, u.{username}, p."name"
 FROM ({live}) AS live LEFT JOIN (
   SELECT "id", "created_at", {created} AS created, {updated} AS updated, "status",
-    "shared_until" > %s AS shared
+    "shared_until" > %s AS shared, "user_id", "project_id"
   FROM {table} WHERE {where} ORDER BY "created_at" DESC, "id" DESC LIMIT {limit}
 ) AS k ON 1 = 1
+LEFT JOIN {users} AS u ON u."id" = k."user_id"
+LEFT JOIN {projects} AS p ON p."id" = k."project_id"
 ORDER BY k.created_at DESC, k.id DESC"""
+
+
+def _projects_text_sql() -> str:
+    """A workspace's project list as one text (hashed in ``page``): what the cached filter
+    bar and Move menu depend on, read in the page's statement rather than a query of its
+    own (projects have no change stamp, and a rename must show)."""
+    table = connection.ops.quote_name(Project._meta.db_table)
+    if connection.vendor == "postgresql":
+        row = """p2."id"::text || ':' || p2."name" || ':' || COALESCE(p2."archived_at"::text, '')"""
+        return (
+            f"SELECT md5(string_agg({row}, '|' ORDER BY p2.\"id\")) "  # noqa: S608
+            f'FROM {table} AS p2 WHERE p2."workspace_id" = %s'
+        )
+    row = """p2."id" || ':' || p2."name" || ':' || COALESCE(p2."archived_at", '')"""
+    return (
+        f"SELECT group_concat(t, '|') FROM (SELECT {row} AS t FROM {table} AS p2 "  # noqa: S608
+        'WHERE p2."workspace_id" = %s ORDER BY p2."id")'
+    )
 
 
 def _live_sql() -> str:
@@ -247,29 +279,64 @@ def page(clips: QuerySet[Generation], workspace_id: Any, filters: Filters, curso
         params += [created, created, pk]
     sql = _PAGE_SQL.format(
         live=_live_sql(),
+        projects_text=_projects_text_sql(),
         created=_stamp('"created_at"'),
         updated=_stamp('"updated_at"'),
         table=connection.ops.quote_name(Generation._meta.db_table),
+        users=connection.ops.quote_name(get_user_model()._meta.db_table),
+        username=connection.ops.quote_name(get_user_model().USERNAME_FIELD),
+        projects=connection.ops.quote_name(Project._meta.db_table),
         where=" AND ".join(conditions),
         limit=PAGE_SIZE + 1,
     )
     with connection.cursor() as db:
-        db.execute(sql, [ws, ws, *UNFINISHED, _db_time(timezone.now()), *params])
+        db.execute(sql, [ws, ws, ws, *UNFINISHED, _db_time(timezone.now()), *params])
         rows = db.fetchall()
     to_pk = Generation._meta.pk.to_python
-    keys = [(to_pk(pk), *rest) for _, _, pk, *rest in rows if pk is not None]
+    keys = [(to_pk(pk), *rest) for _, _, _, pk, *rest in rows if pk is not None]
     next_cursor = ""
     if len(keys) > PAGE_SIZE:
         del keys[PAGE_SIZE:]
         next_cursor = f"{_micros(keys[-1][4])}_{keys[-1][0]}"
     html_key = ""
-    if keys and all(status in TERMINAL for _, _, status, _, _ in keys):
-        text = "|".join(f"{pk},{updated},{bool(shared)}" for pk, updated, _, shared, _ in keys)
+    if keys and all(key[2] in TERMINAL for key in keys):
+        text = "|".join(
+            f"{pk},{updated},{bool(shared)},{maker},{project}"
+            for pk, updated, _, shared, _, maker, project in keys
+        )
         html_key = hashlib.sha256(f"{text}|{next_cursor}".encode()).hexdigest()
-    latest, active = rows[0][:2]
+    latest, active, projects = rows[0][:3]
     return Page(
-        clips, [key[0] for key in keys], next_cursor, html_key, Live(_micros(latest), bool(active))
+        clips,
+        [key[0] for key in keys],
+        next_cursor,
+        html_key,
+        Live(_micros(latest), bool(active)),
+        hashlib.sha256((projects or "").encode()).hexdigest(),
     )
+
+
+class ProjectChoices:
+    """A workspace's projects for the filter bar and the Move menu, and a stamp of the list
+    (``Page.projects_stamp``): the cached filter bar and menu are keyed by it, so a new,
+    renamed or archived project shows at once, one workspace's names never reach another's
+    page, and the list itself is read only when that HTML is not cached."""
+
+    def __init__(self, projects: QuerySet[Project], stamp: str) -> None:
+        self.queryset = projects  # a workspace's, from ``workspaces.access.scope``
+        self.stamp = stamp
+
+    @cached_property
+    def projects(self) -> list[Project]:
+        return list(self.queryset.only("id", "name", "archived_at"))
+
+    @property
+    def open(self) -> list[Project]:
+        return [project for project in self.projects if not project.archived]
+
+    @property
+    def archived(self) -> list[Project]:
+        return [project for project in self.projects if project.archived]
 
 
 @dataclass(frozen=True)

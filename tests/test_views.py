@@ -129,12 +129,19 @@ def test_live_refresh_sends_many_changes_in_batches_and_skips_none(client, user)
     assert client.get(f"/generations/live/?v={version}").status_code == 204
 
 
-def test_live_poller_stops_when_nothing_is_running(client, user, generation):
-    Generation.objects.filter(pk=generation.pk).update(status=Status.SUCCEEDED)
+def test_live_poller_slows_down_when_nothing_is_running(client, user, generation, settings):
+    """Idle, the tab still asks now and then (a teammate may start a clip), at a quarter of
+    the rate it asks while something runs."""
+    settings.STUDIO_LIVE_REFRESH_SECONDS = 2.5
     client.force_login(user)
-    html = client.get("/").content.decode()
-    live = html.split('id="live"')[1].split(">")[0]
-    assert "hx-trigger" not in live
+
+    def trigger() -> str:
+        live = client.get("/").content.decode().split('id="live"')[1].split(">")[0]
+        return live.split('hx-trigger="')[1].split('"')[0]
+
+    assert trigger() == "every 2.5s, refresh"
+    Generation.objects.filter(pk=generation.pk).update(status=Status.SUCCEEDED)
+    assert trigger() == "every 10.0s, refresh"
 
 
 def test_a_running_detail_page_refreshes_itself_and_a_finished_one_does_not(

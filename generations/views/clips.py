@@ -30,6 +30,8 @@ def _detail_context(
     return {
         "g": generation,
         "can": can,
+        # Editors delete their own clips; a teammate's takes an admin (the view checks too).
+        "can_delete": library.delete_ability(generation, request.user) in can,
         "projects": access.rows(request, Project, generation.workspace_id).filter(archived_at=None)
         if can.edit
         else [],
@@ -151,7 +153,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
             ((name, g.video) for name, g in _zip_entries(g for g in chosen if g.video)),
             filename="seedance-videos.zip",
         )
-    messages.error(request, "Choose Delete or Download for the selected videos.")
+    messages.error(request, "Choose Download, Delete or Move for the selected videos.")
     return redirect("generations:gallery")
 
 

@@ -50,7 +50,9 @@ def _gallery_context(request: HttpRequest) -> dict[str, Any]:
         "ratios": AspectRatio.choices,
         "can": can,
         "member": member,
-        "projects": access.scope(request, Project)[0],
+        "projects": selectors.ProjectChoices(
+            access.scope(request, Project)[0], page.projects_stamp
+        ),
         **live_fields(page.live),
     }
 

@@ -66,6 +66,10 @@
     if (!thumb) {
       return;
     }
+    if (thumb.closest(".read-only")) {
+      evt.preventDefault(); // a role that cannot generate has no form to drop a clip into
+      return;
+    }
     const img = thumb.querySelector("img");
     evt.dataTransfer.effectAllowed = "copy";
     evt.dataTransfer.setData(CLIP_TYPE, JSON.stringify({
@@ -131,6 +135,9 @@
   }
 
   function star() {
+    if (!document.querySelector("#viewer [data-viewer=star]")) {
+      return; // the role may not star: the viewer has no star button
+    }
     const card = current && document.getElementById(current);
     const button = card && card.querySelector("button.star");
     if (button) {
