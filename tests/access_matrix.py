@@ -34,6 +34,10 @@ class World:
     files; ``running`` is an unfinished one; ``share`` is a live share link of ``clip``;
     ``reference`` is an image reference of ``clip``; ``outsider_clip`` lives in the
     outsider's personal workspace (members of the team get 404 for it).
+
+    For the team pages: ``target`` is one more editor's membership for the role, remove
+    and transfer routes to act on; ``invitation`` is an open invitation (as an editor) and
+    ``invite_token`` its link's token; ``budget`` is the workspace's monthly budget.
     """
 
     workspace: Any
@@ -47,6 +51,10 @@ class World:
     reference: Any
     outsider_workspace: Any
     outsider_clip: Any
+    target: Any
+    invitation: Any
+    invite_token: str
+    budget: Any
 
 
 Builder = Callable[[World], dict]

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
 
+from billing.models import Budget
 from generations.models import Generation, Reference, ReferenceRole, Status
 from sharing.models import ShareLink
 from tests import media_factory
 from tests.access_matrix import MEMBER_ROLES, World
 from tests.factories import GenerationFactory, UserFactory
-from workspaces import access
+from workspaces import access, members
+from workspaces.invites import token_for
 from workspaces.models import Membership, Project, Role
 from workspaces.services import default_project, personal_workspace, workspace_create
 
@@ -65,6 +68,11 @@ def build_world() -> World:
     workspace = workspace_create(user=users["owner"], name="Agency")
     for role in MEMBER_ROLES[1:]:
         Membership.objects.create(workspace=workspace, user=users[role], role=Role(role))
+    memberships = {m.role: m for m in Membership.objects.filter(workspace=workspace)}
+    target = Membership.objects.create(workspace=workspace, user=UserFactory(), role=Role.EDITOR)
+    invitation = members.invitation_create(
+        workspace=workspace, actor=users["owner"], email="new@example.com", role=Role.EDITOR
+    )
     project = default_project(workspace)
     other_project = Project.objects.create(workspace=workspace, name="Spring campaign")
     clip = finished_clip(
@@ -94,7 +102,7 @@ def build_world() -> World:
     return World(
         workspace=workspace,
         users=users,
-        memberships={m.role: m for m in Membership.objects.filter(workspace=workspace)},
+        memberships=memberships,
         project=project,
         other_project=other_project,
         clip=clip,
@@ -103,18 +111,23 @@ def build_world() -> World:
         reference=image_reference(clip),
         outsider_workspace=outsider_workspace,
         outsider_clip=outsider_clip,
+        target=target,
+        invitation=invitation,
+        invite_token=token_for(invitation),
+        # Far above what the rows' clips cost, so it never stops a generation row.
+        budget=Budget.objects.create(workspace=workspace, amount=Decimal(1000)),
     )
 
 
 def client_for(world: World, role: str) -> Client:
-    """A test client signed in as ``role``; members start in the team workspace."""
+    """A test client signed in as ``role`` whose session names the team workspace. For a
+    member it is the current workspace; the outsider's session names it too (a stale or
+    forged session), and they must still only ever get their own personal workspace."""
     client = Client()
     if role == "anonymous":
         return client
-    user = world.users[role]
-    client.force_login(user)
-    if role != "outsider":
-        session = client.session
-        session[access.SESSION_KEY] = str(world.workspace.pk)
-        session.save()
+    client.force_login(world.users[role])
+    session = client.session
+    session[access.SESSION_KEY] = str(world.workspace.pk)
+    session.save()
     return client

@@ -4,6 +4,7 @@ under the strict CSP and draw every chart, with no console error or CSP violatio
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from billing.services import check_and_record
@@ -19,13 +20,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_the_usage_charts_draw_under_the_csp(live_server, browser):
     owner = UserFactory()
     project = default_project(personal_workspace(owner))  # where the session starts
-    check_and_record(
-        workspace_id=project.workspace_id,
-        project_id=project.pk,
-        user=owner,
-        entries=[("00000000-0000-0000-0000-000000000001", CLIP["model"], PRICE)],
-        now=timezone.now(),
-    )
+    with transaction.atomic():  # as generation_create calls it: it locks the workspace row
+        check_and_record(
+            workspace_id=project.workspace_id,
+            project_id=project.pk,
+            user=owner,
+            entries=[("00000000-0000-0000-0000-000000000001", CLIP["model"], PRICE)],
+            now=timezone.now(),
+        )
     context = browser.new_context()
     context.add_init_script(RECORD_VIOLATIONS)
     page = context.new_page()

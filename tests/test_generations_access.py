@@ -18,6 +18,7 @@ from sharing.models import ShareLink
 from tests.access_matrix import LOGIN, Route, World, everyone, ladder
 from tests.factories import GenerationFactory
 from workspaces.access import ABILITIES
+from workspaces.models import Project
 
 NEW_VIDEO = {
     "mode": "text",
@@ -85,6 +86,16 @@ def moved_if_allowed(world: World, role: str, response) -> None:
     world.clip.refresh_from_db()
     moved = world.clip.project_id == world.other_project.pk
     assert moved == may(role, "edit"), role
+
+
+def archived_project(world: World) -> dict:
+    Project.objects.filter(pk=world.other_project.pk).update(archived_at=timezone.now())
+    return {"project": world.other_project.pk}
+
+
+def not_moved(world: World, role: str, response) -> None:
+    world.clip.refresh_from_db()
+    assert world.clip.project_id == world.project.pk, role
 
 
 def zip_of_team_clip(world: World, role: str, response) -> None:
@@ -175,6 +186,24 @@ ROUTES = [
     ),
     Route("generations:rerun", ladder("generate", 302), method="POST", kwargs=clip),
     Route("generations:star", ladder("edit", 302), method="POST", kwargs=clip),
+    Route(
+        "generations:move",
+        ladder("edit", 302),
+        method="POST",
+        kwargs=clip,
+        data=lambda w: {"project": w.other_project.pk},
+        check=moved_if_allowed,
+    ),
+    # An archived project is no place to move to: the clip stays (a message says why).
+    Route(
+        "generations:move",
+        ladder("edit", 302),
+        method="POST",
+        label="archived project",
+        kwargs=clip,
+        data=archived_project,
+        check=not_moved,
+    ),
     # The editor made world.clip: deleting one's own clip takes "generate".
     Route(
         "generations:delete",
