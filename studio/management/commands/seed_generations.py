@@ -5,21 +5,27 @@ reproduced; optionally as a team: ``--members`` people (the user included) and
     python manage.py seed_generations --count 100000 --user bench --members 25 --projects 40
 
 All rows share one small poster and video file (written once), so seeding 10,000 clips
-takes seconds and little disk.
+takes seconds and little disk. The clips are entered in the spend ledger through
+``billing.ledger.record`` (entries and daily sums), so the usage report and the budgets see
+the seeded month; one call per member, project and UTC day, whose entries share the time of
+that group's first clip (the report and the budgets count by day).
 """
 
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
+from billing import ledger
 from generations.models import SHARED_FOREVER, Generation, Mode, Status
 from sharing.models import ShareLink
 from studiolib import tiers
@@ -115,6 +121,7 @@ class Command(BaseCommand):
                 )
             )
         made = Generation.objects.bulk_create(rows, batch_size=2000)
+        self._ledger(workspace, made)
         shared = made[: max(1, count // 20)]
         ShareLink.objects.bulk_create([ShareLink(generation=g) for g in shared], batch_size=2000)
         Generation.objects.filter(pk__in=[g.pk for g in shared]).update(shared_until=SHARED_FOREVER)
@@ -123,6 +130,22 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         self.stdout.write(f"seeded {count} generations for {user}")
+
+    def _ledger(self, workspace: Workspace, made: list[Generation]) -> None:
+        groups: dict[tuple, list[Generation]] = defaultdict(list)
+        for g in made:
+            groups[(g.user_id, g.project_id, ledger.utc_day(g.created_at))].append(g)
+        with transaction.atomic():
+            # ``record`` may create daily rows: it runs with the workspace row locked.
+            Workspace.objects.select_for_update().filter(pk=workspace.pk).first()
+            for (member_id, project_id, _), clips in groups.items():
+                ledger.record(
+                    workspace_id=workspace.pk,
+                    project_id=project_id,
+                    member_id=member_id,
+                    entries=[(g.pk, g.model, Decimal(str(g.estimated_cost))) for g in clips],
+                    now=min(g.created_at for g in clips),
+                )
 
     def _teammates(self, workspace: Workspace, user: str, count: int) -> list:
         people = []
