@@ -53,7 +53,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
-from benchmarks import browser, fleet, gallery, load, upload  # noqa: E402
+from benchmarks import browser, finishing, fleet, gallery, load, upload  # noqa: E402
 
 RESULTS: list[str] = []
 
@@ -70,6 +70,7 @@ SECTIONS: dict[str, Callable[[], None]] = {
     "browser": lambda: browser.figures(report),
     "load": lambda: load.figures(report, WORK),
     "fleet": lambda: fleet.figures(report, WORK),
+    "finishing": lambda: finishing.figures(report, WORK),
 }
 
 
