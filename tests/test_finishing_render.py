@@ -71,6 +71,7 @@ def probe(path: Path) -> dict:
             "video": (video.codec_context.name, video.codec_context.profile),
             "pix_fmt": video.codec_context.pix_fmt,
             "audio": audio[0].codec_context.name if audio else None,
+            "audio_seconds": float(audio[0].duration * audio[0].time_base) if audio else 0,
             "duration": container.duration / av.time_base,
             "boxes": top_level_boxes(path),
         }
@@ -83,6 +84,7 @@ def assert_deliverable(path: Path, preset: presets.Preset, seconds: float) -> No
     assert facts["pix_fmt"] == "yuv420p"
     assert facts["audio"] == "aac"
     assert facts["duration"] == pytest.approx(seconds, abs=0.1)
+    assert facts["audio_seconds"] == pytest.approx(seconds, abs=0.1)  # sound to the last frame
     assert facts["boxes"].index("moov") < facts["boxes"].index("mdat")  # +faststart
 
 
@@ -116,6 +118,11 @@ def test_full_finish_probes_right_and_signs(tmp_path, clip, logo, clean_tmp):
     x = VERTICAL.width - VERTICAL.safe.right - 40
     r, g, b = main.getpixel((x, VERTICAL.safe.top + 20))
     assert r > 200 and g > 160 and b < 80
+    # the "AI-generated" label: white text at the top-left of the safe zone, on the bar
+    left, top = VERTICAL.safe.left, VERTICAL.safe.top
+    label = main.crop((left, top, left + 60, top + 14)).convert("L")
+    assert label.getextrema()[1] > 200
+    assert main.crop((left, top + 30, left + 60, top + 44)).convert("L").getextrema()[1] < 120
     assert list(clean_tmp.iterdir()) == []
 
     sha = provenance.embed_manifest(export=out, original=clip, title="export.mp4")
@@ -149,9 +156,11 @@ def test_crop_fills_the_frame_and_a_silent_clip_gets_audio(tmp_path, silent_clip
     assert ImageStat.Stat(top).stddev[0] > 10  # picture, not a plain pad bar
 
 
-def test_landscape_preset_without_end_card(tmp_path, clip):
+@pytest.mark.parametrize("source", ["clip", "silent_clip"])
+def test_landscape_preset_without_end_card(tmp_path, source, request):
     preset = presets.get("youtube").scaled(320)
-    out = render.render(clip, tmp_path / "export.mp4", render.FinishSpec(preset=preset))
+    source_path = request.getfixturevalue(source)
+    out = render.render(source_path, tmp_path / "export.mp4", render.FinishSpec(preset=preset))
     assert_deliverable(out, preset, 2.0)
 
 
