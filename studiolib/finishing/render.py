@@ -26,12 +26,14 @@ from pathlib import Path
 
 import av
 import imageio_ffmpeg
+from PIL import Image
 
 from studiolib.finishing import fonts
 from studiolib.finishing.captions import HEX_COLOUR
 from studiolib.finishing.errors import FinishingError
 from studiolib.finishing.presets import Preset, check_fit
 
+MAX_LOGO_SIDE = 4096
 CORNERS = ("top_left", "top_right", "bottom_left", "bottom_right")
 # Encoder settings shared with the benchmark's bare transcode, so the two are comparable.
 VIDEO_CODEC = ["-c:v", "libx264", "-profile:v", "high", "-preset", "veryfast", "-crf", "20"]
@@ -95,6 +97,25 @@ class FinishSpec:
             raise FinishingError("logo_scale", "The logo must be 2–60% of the frame width.")
         if self.end_card and not 0.5 <= self.end_card.seconds <= 10:
             raise FinishingError("end_card_seconds", "The end card lasts 0.5 to 10 seconds.")
+        if self.logo:
+            check_logo(self.logo.path)
+        if self.end_card and self.end_card.logo:
+            check_logo(self.end_card.logo)
+
+
+def check_logo(path: Path) -> None:
+    """A logo is a PNG of sane size (its alpha channel is what lets it sit on the picture);
+    anything else would only fail later, inside ffmpeg, with an unhelpful message."""
+    try:
+        with Image.open(path, formats=["PNG"]) as image:
+            size = image.size
+            image.verify()
+    except Exception:  # Pillow raises many types for files that are not PNGs
+        raise FinishingError("logo", "The logo must be a PNG file.") from None
+    if max(size) > MAX_LOGO_SIDE:
+        raise FinishingError(
+            "logo", f"The logo must be at most {MAX_LOGO_SIDE} pixels wide and high."
+        )
 
 
 @dataclass(frozen=True)
