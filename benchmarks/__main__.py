@@ -53,7 +53,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
-from benchmarks import browser, budget, fleet, gallery, load, upload, usage  # noqa: E402
+from benchmarks import browser, budget, finishing, fleet, gallery, load, upload, usage  # noqa: E402
 
 RESULTS: list[str] = []
 
@@ -72,6 +72,7 @@ SECTIONS: dict[str, Callable[[], None]] = {
     "fleet": lambda: fleet.figures(report, WORK),
     "usage": lambda: usage.figures(report),
     "budget": lambda: budget.figures(report),
+    "finishing": lambda: finishing.figures(report, WORK),
 }
 
 
