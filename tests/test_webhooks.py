@@ -151,6 +151,8 @@ def test_retried_with_backoff_until_the_receiver_takes_it(team, fast, receiver):
     assert done.next_attempt_at is None
     assert len({got.headers["webhook-id"] for got in hook.received}) == 1
     assert all(got.verified for got in hook.received)
+    first, second, third = (got.at for got in hook.received)
+    assert second - first >= 0.3 and third - second >= 0.6
 
 
 def test_a_timeout_and_429_are_retried(team, fast, receiver):

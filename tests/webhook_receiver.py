@@ -23,6 +23,7 @@ class Received:
     body: bytes
     verified: Any = None  # the parsed payload when the signature checked out
     error: str = ""
+    at: float = field(default_factory=time.monotonic)
 
     def json(self) -> Any:
         return json.loads(self.body)
