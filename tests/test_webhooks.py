@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from generations.models import Status
 from generations.services.lifecycle import fail
@@ -322,3 +324,21 @@ def test_a_failed_generation_is_emitted_on_commit(
     body = json.loads(row.body)["data"]
     assert body["generation_id"] == str(clip.pk) and body["status"] == "failed"
     assert body["url"].endswith(f"/generations/{clip.pk}/")
+
+
+def test_a_claimed_delivery_is_sent_once_and_a_lost_one_is_swept(team, fast, receiver, published):
+    hook = receiver()
+    row = services.send_test(endpoint=endpoint_for(team, hook.url), actor=None)
+    # A worker claimed it and was lost mid-send: while its claim holds nobody sends it.
+    Delivery.objects.filter(pk=row.pk).update(
+        status="sending", attempts=1, next_attempt_at=timezone.now() + timedelta(seconds=60)
+    )
+    assert services.deliver(delivery_id=row.pk) is None
+    assert services.sweep() == 0 and hook.received == []
+    # Once the claim lapses the sweeper publishes it and the next attempt sends it.
+    Delivery.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    assert services.sweep() == 1 and published == [(str(row.pk), 0)]
+    assert services.deliver(delivery_id=row.pk) is None
+    done = Delivery.objects.get(pk=row.pk)
+    assert (done.status, done.attempts, len(hook.received)) == ("succeeded", 2, 1)
+    assert services.sweep() == 0
