@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "billing",
     "generations",
     "sharing",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -248,7 +249,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=SEEDANCE_SWEEP_SECONDS),
         "options": {"expires": SEEDANCE_SWEEP_SECONDS},
     },
+    "sweep-webhooks": {
+        "task": "webhooks.tasks.sweep",
+        "schedule": timedelta(seconds=SEEDANCE_SWEEP_SECONDS),
+        "options": {"expires": SEEDANCE_SWEEP_SECONDS},
+    },
 }
+# Outgoing webhooks (webhooks/): attempts per delivery, the first retry's delay (doubling
+# after each failure, capped at 300 s), and the per-request timeouts.
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_SECONDS = env_float("WEBHOOK_RETRY_SECONDS", 10.0)
+WEBHOOK_CONNECT_TIMEOUT = env_float("WEBHOOK_CONNECT_TIMEOUT", 3.05)
+WEBHOOK_READ_TIMEOUT = env_float("WEBHOOK_READ_TIMEOUT", 10.0)
 
 # --- Seedance upstream ----------------------------------------------------------------
 SEEDANCE_BASE_URL = env_str("SEEDANCE_BASE_URL", "http://127.0.0.1:8001").rstrip("/")

@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("sharing.urls")),
     path("", include("workspaces.urls")),
     path("", include("billing.urls")),
+    path("", include("webhooks.urls")),
     path("", include("generations.urls")),
 ]

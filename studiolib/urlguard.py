@@ -86,10 +86,13 @@ class UrlPolicy:
     ``allow_loopback`` is for the local simulator only (DEBUG and tests): besides loopback
     addresses it allows plain http and any port for every listed host, which the simulator
     needs. Every other non-public address stays refused either way.
+    ``any_host`` drops the allowlist (a URL a member typed, such as a webhook endpoint):
+    every other rule, the public-address one first, still holds.
     """
 
     allowed_hosts: tuple[str, ...]
     allow_loopback: bool = False
+    any_host: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,7 @@ def check_url(url: str, policy: UrlPolicy, *, resolve: Resolver = system_resolve
     """
     scheme, host, port = _check_syntax(url, policy)
     literal = _ip_literal(host)
-    if not _host_listed(host, literal, policy.allowed_hosts):
+    if not policy.any_host and not _host_listed(host, literal, policy.allowed_hosts):
         raise UrlRefused(f"the host {host} is not an allowed result host")
     if literal is not None:
         addresses = [str(literal)]
@@ -257,11 +260,16 @@ class PinnedAdapter(HTTPAdapter):
 
 @contextlib.contextmanager
 def open_pinned(
-    checked: CheckedUrl, *, timeout: tuple[float, float]
+    checked: CheckedUrl,
+    *,
+    timeout: tuple[float, float],
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Iterator[requests.Response]:
-    """GET ``checked.url`` (streamed, redirects not followed) over a connection to
-    ``checked.address``. The proxy and CA bundle settings of the environment still apply,
-    as for the API client; .netrc credentials do not."""
+    """Send ``method`` (GET unless told) to ``checked.url`` (streamed, redirects not
+    followed) over a connection to ``checked.address``. The proxy and CA bundle settings of
+    the environment still apply, as for the API client; .netrc credentials do not."""
     session = requests.Session()
     session.trust_env = False
     session.proxies.update(requests.utils.get_environ_proxies(checked.url))
@@ -271,10 +279,19 @@ def open_pinned(
     session.mount(f"{checked.scheme}://", PinnedAdapter(checked))
     default_port = checked.port == DEFAULT_PORTS[checked.scheme]
     host_header = f"[{checked.host}]" if ":" in checked.host else checked.host
-    headers = {"Host": host_header if default_port else f"{host_header}:{checked.port}"}
+    sent = {
+        **(headers or {}),
+        "Host": host_header if default_port else f"{host_header}:{checked.port}",
+    }
     try:
-        response = session.get(
-            checked.url, headers=headers, stream=True, timeout=timeout, allow_redirects=False
+        response = session.request(
+            method,
+            checked.url,
+            data=body,
+            headers=sent,
+            stream=True,
+            timeout=timeout,
+            allow_redirects=False,
         )
         with response:
             yield response

@@ -55,6 +55,8 @@ class World:
     invitation: Any
     invite_token: str
     budget: Any
+    # --- webhooks (issue 15, C): an endpoint of the team workspace -----------------------
+    webhook: Any
 
 
 Builder = Callable[[World], dict]

@@ -18,6 +18,7 @@ from sharing.models import ShareLink
 from tests import media_factory
 from tests.access_matrix import MEMBER_ROLES, World
 from tests.factories import GenerationFactory, UserFactory
+from webhooks.models import Endpoint
 from workspaces import access, members
 from workspaces.invites import token_for
 from workspaces.models import Membership, Project, Role
@@ -116,6 +117,13 @@ def build_world() -> World:
         invite_token=token_for(invitation),
         # Far above what the rows' clips cost, so it never stops a generation row.
         budget=Budget.objects.create(workspace=workspace, amount=Decimal(1000)),
+        # --- webhooks (issue 15, C) ---------------------------------------------------------
+        webhook=Endpoint.objects.create(
+            workspace=workspace,
+            url="http://127.0.0.1:9/hook",
+            events=["generation.succeeded"],
+            secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        ),
     )
 
 

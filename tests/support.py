@@ -131,6 +131,8 @@ def worker_env(*, database_url: str, redis_url: str, seedance_url: str, media_ro
         # Results come from the simulator on loopback over http (a local stand-in for the
         # provider's CDN); production refuses both.
         "SEEDANCE_RESULT_ALLOW_LOOPBACK": "1",
+        # Webhook retries a test can wait for (production starts at 10 s).
+        "WEBHOOK_RETRY_SECONDS": "0.5",
     }
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from billing import services as billing
@@ -40,6 +41,7 @@ from generations.services import limits
 from generations.services.timing import backoff, poll_delay
 from studiolib import errors, tiers
 from studiolib.seedance import CreateRequest, SeedanceClient, SeedanceError
+from webhooks import services as webhooks
 from workspaces.models import Project
 from workspaces.services import default_project, personal_workspace
 
@@ -363,9 +365,26 @@ def fail(pk: Any, from_statuses: tuple[str, ...], reason: errors.Reason) -> bool
             )
             if reason.charged == "no":
                 billing.settle(generation_id=pk, cost=Decimal(0))
+            notify(pk, "generation.failed")
     if moved:
         log.info("generation=%s failed code=%s", pk, reason.code)
     return bool(moved)
+
+
+def notify(pk: Any, event: str) -> None:
+    """Tell the workspace's webhooks, inside the transaction that moved the row: the
+    deliveries commit with the change and are sent once it has."""
+    row = (
+        Generation.objects.filter(pk=pk)
+        .values("workspace_id", "project_id", "prompt", "status", "error_code", "error_message")
+        .first()
+    )
+    if row is None:
+        return
+    url = settings.STUDIO_PUBLIC_URL.rstrip("/") + reverse("generations:detail", args=[pk])
+    data = {"generation_id": str(pk), **row, "url": url, "prompt": row["prompt"][:500]}
+    data["workspace_id"], data["project_id"] = str(row["workspace_id"]), str(row["project_id"])
+    webhooks.emit(workspace_id=row["workspace_id"], event=event, data=data)
 
 
 def _failed(reason: errors.Reason, now: datetime) -> dict[str, Any]:

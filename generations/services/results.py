@@ -325,6 +325,7 @@ def _store(
                     message="Saved to the studio's storage",
                 )
                 billing.settle(generation_id=pk, cost=settled["settled_cost"])
+                lifecycle.notify(pk, "generation.succeeded")
     except BaseException:
         delete_files(stored)  # nothing names them; the save is retried
         raise
