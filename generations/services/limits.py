@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
 from generations.models import UNFINISHED, Generation
@@ -27,11 +27,46 @@ def _when(moment: datetime) -> str:
 
 def check_limits(*, user: Any, cost: Decimal, now: datetime, count: int = 1) -> None:
     """Refuse ``count`` new generations costing ``cost`` together if any limit would be
-    passed. Call it under ``lock_user`` in the transaction that creates them."""
-    mine = Generation.objects.filter(user=user)
+    passed. Call it under ``lock_user`` in the transaction that creates them. Every limit
+    is counted in one query over the user's unfinished and recent rows."""
     in_flight_limit = settings.STUDIO_MAX_IN_FLIGHT
+    per_minute = settings.STUDIO_MAX_PER_MINUTE
+    minute_ago = now - timedelta(minutes=1)
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    month_start = day_start.replace(day=1)
+    next_month = (month_start + timedelta(days=32)).replace(day=1)
+    spend_limits = [
+        (limit, since, resets, period)
+        for limit, since, resets, period in (
+            (settings.STUDIO_MAX_SPEND_PER_DAY, day_start, day_start + timedelta(days=1), "today"),
+            (settings.STUDIO_MAX_SPEND_PER_MONTH, month_start, next_month, "this month"),
+        )
+        if limit
+    ]
+    counts: dict[str, Any] = {}
+    sinces = [since for _, since, _, _ in spend_limits]
     if in_flight_limit:
-        in_flight = mine.filter(status__in=UNFINISHED).count()
+        counts["in_flight"] = Count("pk", filter=Q(status__in=UNFINISHED))
+    if per_minute:
+        counts["recent"] = Count("pk", filter=Q(created_at__gt=minute_ago))
+        sinces.append(minute_ago)
+    # Settled cost where the clip is settled, else its estimate (Generation.cost).
+    charged = ~Q(status="failed", charged="no")
+    for n, (_, since, _, _) in enumerate(spend_limits):
+        counts[f"spent_{n}"] = Sum(
+            Coalesce("settled_cost", "estimated_cost"), filter=Q(created_at__gte=since) & charged
+        )
+    if not counts:
+        return
+    # Only the rows some limit counts: the user's unfinished ones and those since the
+    # earliest start of a counted period (indexes gen_user_status and gen_user_created).
+    rows = Q(status__in=UNFINISHED) if in_flight_limit else Q()
+    if sinces:
+        rows |= Q(created_at__gte=min(sinces))
+    mine = Generation.objects.filter(user=user)
+    found = mine.filter(rows).aggregate(**counts)
+    if in_flight_limit:
+        in_flight = found["in_flight"]
         if in_flight + count > in_flight_limit:
             raise LimitExceeded(
                 f"You already have {in_flight} videos in progress and may have at most "
@@ -39,18 +74,17 @@ def check_limits(*, user: Any, cost: Decimal, now: datetime, count: int = 1) -> 
                 + (f", so these {count} would not fit" if count > 1 else "")
                 + ". Wait for one to finish (or cancel one) and try again."
             )
-    per_minute = settings.STUDIO_MAX_PER_MINUTE
     if per_minute:
-        recent = list(
-            mine.filter(created_at__gt=now - timedelta(minutes=1))
-            .order_by("created_at")
-            .values_list("created_at", flat=True)
-        )
         if count > per_minute:
             raise LimitExceeded(
                 f"You can start at most {per_minute} videos per minute, fewer than these {count}."
             )
-        if len(recent) + count > per_minute:
+        if found["recent"] + count > per_minute:
+            recent = list(
+                mine.filter(created_at__gt=minute_ago)
+                .order_by("created_at")
+                .values_list("created_at", flat=True)
+            )
             # Room is made when this many of the recent starts have left the minute.
             blocking = recent[len(recent) + count - per_minute - 1]
             seconds = max(1, int((blocking + timedelta(minutes=1) - now).total_seconds()) + 1)
@@ -59,19 +93,8 @@ def check_limits(*, user: Any, cost: Decimal, now: datetime, count: int = 1) -> 
                 f"You can start at most {per_minute} videos per minute; {what} would pass "
                 f"it. Try again in {seconds} s."
             )
-    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    month_start = day_start.replace(day=1)
-    next_month = (month_start + timedelta(days=32)).replace(day=1)
-    for limit, since, resets, period in (
-        (settings.STUDIO_MAX_SPEND_PER_DAY, day_start, day_start + timedelta(days=1), "today"),
-        (settings.STUDIO_MAX_SPEND_PER_MONTH, month_start, next_month, "this month"),
-    ):
-        if not limit:
-            continue
-        # Settled cost where the clip is settled, else its estimate (Generation.cost).
-        spent = mine.filter(created_at__gte=since).exclude(status="failed", charged="no").aggregate(
-            total=Sum(Coalesce("settled_cost", "estimated_cost"))
-        )["total"] or Decimal(0)
+    for n, (limit, _, resets, period) in enumerate(spend_limits):
+        spent = found[f"spent_{n}"] or Decimal(0)
         if spent + cost > Decimal(str(limit)):
             what = "These videos" if count > 1 else "This video"
             raise LimitExceeded(
