@@ -132,6 +132,9 @@ class SpendDay(models.Model):
                 fields=["workspace", "dimension", "day", "key"], name="spendday_once"
             )
         ]
+        # The usage report reads every dimension of a period: without it, the unique index
+        # above would walk the workspace's whole history for a month.
+        indexes = [models.Index(fields=["workspace", "day"], name="spendday_ws_day")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.dimension}={self.key}: {self.spend}"
