@@ -134,7 +134,15 @@ class SpendDay(models.Model):
         ]
         # The usage report reads every dimension of a period: without it, the unique index
         # above would walk the workspace's whole history for a month.
-        indexes = [models.Index(fields=["workspace", "day"], name="spendday_ws_day")]
+        indexes = [
+            models.Index(fields=["workspace", "day"], name="spendday_ws_day"),
+            # A member's spend limits count their days in every workspace.
+            models.Index(
+                fields=["key", "day"],
+                condition=Q(dimension=Dimension.MEMBER),
+                name="spendday_member_day",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.dimension}={self.key}: {self.spend}"
