@@ -45,8 +45,33 @@ def record(
     entries: list[tuple[Any, str, Decimal]],
     now: datetime,
 ) -> None:
-    """Write one entry per (generation_id, model, estimate). Call it with the workspace row
-    locked (it may create daily rows)."""
+    """Write one entry per (generation_id, model, estimate) and count it in the daily sums.
+    Call it with the workspace row locked (it may create daily rows)."""
+    write_entries(
+        workspace_id=workspace_id,
+        project_id=project_id,
+        member_id=member_id,
+        entries=entries,
+        now=now,
+    )
+    count_in_days(
+        workspace_id=workspace_id,
+        project_id=project_id,
+        member_id=member_id,
+        entries=entries,
+        now=now,
+    )
+
+
+def write_entries(
+    *,
+    workspace_id: Any,
+    project_id: Any,
+    member_id: Any,
+    entries: list[tuple[Any, str, Decimal]],
+    now: datetime,
+) -> None:
+    """The entries alone: new rows of their own, so no lock is needed to write them."""
     LedgerEntry.objects.bulk_create(
         [
             LedgerEntry(
@@ -61,6 +86,17 @@ def record(
             for generation_id, model, estimate in entries
         ]
     )
+
+
+def count_in_days(
+    *,
+    workspace_id: Any,
+    project_id: Any,
+    member_id: Any,
+    entries: list[tuple[Any, str, Decimal]],
+    now: datetime,
+) -> None:
+    """Add the entries to the daily sums. Call it with the workspace row locked."""
     sums: dict[tuple[str, str], list] = defaultdict(lambda: [0, ZERO])
     for _, model, estimate in entries:
         for key in keys_of(member_id=member_id, project_id=project_id, model=model):
