@@ -81,7 +81,7 @@ def check_and_record(
     Returns the soft alerts this submission set off (also shown by ``selectors.alerts`` and
     emailed to the workspace's admins once per budget and month). Call it inside the
     transaction that creates the clips."""
-    where = {
+    spending = {
         "workspace_id": workspace_id,
         "project_id": project_id,
         "member_id": getattr(user, "pk", user),
@@ -90,7 +90,7 @@ def check_and_record(
     }
     # The entries before the lock (rows of their own); the lock is held by one submission
     # of the workspace at a time, so only the budget read and the daily sums wait for it.
-    ledger.write_entries(**where)
+    ledger.write_entries(**spending)
     Workspace.objects.select_for_update().filter(pk=workspace_id).first()
     month = month_of(now)
     budgets = list(
@@ -123,7 +123,7 @@ def check_and_record(
         for budget, used in zip(budgets, totals, strict=True)
         if used + cost >= budget.alert_at and budget.alerted_month != month[0]
     ]
-    ledger.count_in_days(**where)
+    ledger.count_in_days(**spending)
     return [notice for notice in notices if notice]
 
 

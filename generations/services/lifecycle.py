@@ -163,7 +163,7 @@ def generation_create(
             if not budget_checked:
                 # Last: it locks the workspace row until the commit, and every member's
                 # submission to the workspace waits for that lock, so it is held only
-                # for the budget check and the ledger's writes.
+                # for the budget check and the ledger's daily sums.
                 billing.check_and_record(
                     workspace_id=project.workspace_id,
                     project_id=project.pk,
