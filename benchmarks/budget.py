@@ -1,34 +1,36 @@
 """Submissions with budget checks under 20 concurrent members of the seeded workspace (a
-month of spend in its ledger): each member's thread calls ``generation_create`` with its own
-database connection at the same moment, against a workspace budget that fits ``FITS`` more
-clips. Every submission's latency counts (created or refused), and so does any clip let
-through beyond the budget. The upstream publish is patched out: no broker, no provider.
+month of spend in its ledger): each member is a process of its own (its own Django setup and
+database connection, as on a multi-worker web tier; threads of one process would measure
+Python's one core instead), and all call ``generation_create`` at the same moment, against a
+workspace budget that fits ``FITS`` more clips. Every submission's latency counts (created
+or refused), and so does any clip let through beyond the budget. The upstream publish is
+patched out: no broker, no provider.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import statistics
-import threading
-import time
 from collections.abc import Callable
 from decimal import ROUND_CEILING, Decimal
-from unittest import mock
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection
-from django.test import override_settings
 from django.utils import timezone
 
-from billing.services import BudgetExceeded, budget_clear, budget_set, month_of, spent
-from generations import scheduling
+from benchmarks import budget_member
+from billing.services import budget_clear, budget_set, month_of, spent
 from generations.models import Generation
-from generations.services import generation_create
 from generations.services.lifecycle import estimate
 from workspaces.services import default_project, personal_workspace
 
-THREADS = 20
+THREADS = 20  # members, each a process
 FITS = 7
 ROUNDS = 5  # each member submits once a round: within the per-minute and in-flight limits
+# One burst first whose latencies are not counted (its clips are, against its budget): a
+# web worker is warm after its first request, and a freshly started process is not (code
+# paths run once, the database connection's catalogue caches).
+WARM_UP = 1
 CLIP = {
     "mode": "text",
     "model": "seedance2.0-480p",
@@ -41,39 +43,38 @@ CLIP = {
 ROOMY = {"STUDIO_MAX_SPEND_PER_DAY": 10**9, "STUDIO_MAX_SPEND_PER_MONTH": 10**9}
 
 
-def _burst(members: list, workspace, project) -> tuple[list[float], list[str], list]:
-    start = threading.Barrier(THREADS)
-    lock = threading.Lock()
+def _members(users: list, project) -> tuple[list, Any, Any]:
+    """Start one process per member (``spawn``: nothing inherited but the environment),
+    each waiting at the barrier for the first round."""
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(len(users) + 1)  # the members and this process
+    results = context.Queue()
+    processes = [
+        context.Process(
+            target=budget_member.member,
+            args=(user.pk, str(project.pk), CLIP, WARM_UP + ROUNDS, barrier, results),
+            daemon=True,
+        )
+        for user in users
+    ]
+    for process in processes:
+        process.start()
+    return processes, barrier, results
+
+
+def _burst(barrier: Any, results: Any) -> tuple[list[float], list[str], list[str]]:
+    """Release every member at once and collect each one's (latency, outcome, clip)."""
+    barrier.wait(timeout=600)
     times: list[float] = []
     outcomes: list[str] = []
-    made: list = []
-
-    def submit(user) -> None:
-        try:
-            start.wait()
-            began = time.perf_counter()
-            try:
-                clip = generation_create(user=user, data=CLIP, workspace=workspace, project=project)
-                outcome = "created"
-            except BudgetExceeded:
-                clip, outcome = None, "refused"
-            ms = (time.perf_counter() - began) * 1000
-            with lock:
-                times.append(ms)
-                outcomes.append(outcome)
-                if clip is not None:
-                    made.append(clip.pk)
-        except Exception as exc:  # counted as neither: the figure reports it
-            with lock:
-                outcomes.append(f"{type(exc).__name__}: {exc}")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=submit, args=(u,)) for u in members]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    made: list[str] = []
+    for _ in range(THREADS):
+        ms, outcome, clip = results.get(timeout=300)
+        outcomes.append(outcome)
+        if outcome in ("created", "refused"):
+            times.append(ms)
+        if clip:
+            made.append(clip)
     return times, outcomes, made
 
 
@@ -88,30 +89,36 @@ def figures(report: Callable[..., None]) -> None:
     times: list[float] = []
     beyond, errors, made = 0, [], []
     budget = None
-    published: list = []
+    warmed = 0
+    processes, barrier, results = _members(members, project)
     try:
-        with (
-            override_settings(**ROOMY),
-            mock.patch.object(scheduling, "publish", lambda *args: published.append(args)),
-        ):
-            for _ in range(ROUNDS):
-                month = month_of(timezone.now())
-                used = spent(workspace_id=workspace.pk, project_id=None, month=month)
-                amount = (used + price * FITS).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
-                budget = budget_set(
-                    workspace=workspace,
-                    actor=owner,
-                    project=None,
-                    amount=amount,
-                    alert_percent=100,
-                    hard_stop=True,
-                )
-                took, outcomes, created = _burst(members, workspace, project)
+        for burst in range(WARM_UP + ROUNDS):
+            month = month_of(timezone.now())
+            used = spent(workspace_id=workspace.pk, project_id=None, month=month)
+            amount = (used + price * FITS).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
+            budget = budget_set(
+                workspace=workspace,
+                actor=owner,
+                project=None,
+                amount=amount,
+                alert_percent=100,
+                hard_stop=True,
+            )
+            took, outcomes, created = _burst(barrier, results)
+            if burst >= WARM_UP:
                 times += took
                 made += created
-                beyond += max(0, outcomes.count("created") - FITS)
-                errors += [o for o in outcomes if o not in ("created", "refused")]
+            else:  # out of the members' in-flight count, as if they had finished
+                Generation.objects.filter(pk__in=created).delete()
+                warmed += len(created)
+            beyond += max(0, outcomes.count("created") - FITS)
+            errors += [o for o in outcomes if o not in ("created", "refused")]
     finally:
+        barrier.abort()  # a member still waiting (after a failed round) stops
+        for process in processes:
+            process.join(timeout=60)
+            if process.is_alive():
+                process.terminate()
         if budget is not None:
             budget_clear(budget=budget, actor=owner)
         # The burst's clips would stay queued (nothing was published): later sections
@@ -121,8 +128,12 @@ def figures(report: Callable[..., None]) -> None:
     report(
         "budget_checked_submissions_20_concurrent",
         f"p95 {p95:.0f} ms (median {statistics.median(times):.0f} ms over {len(times)}); "
-        f"{beyond} let through beyond the budget ({len(made)} created, {FITS} fit in each "
-        f"of {ROUNDS} bursts){'; errors: ' + '; '.join(errors[:3]) if errors else ''}",
+        f"{beyond} let through beyond the budget ({warmed} + {len(made)} created, {FITS} fit "
+        f"in each of {WARM_UP} + {ROUNDS} bursts, the first warming up)"
+        f"{'; errors: ' + '; '.join(errors[:3]) if errors else ''}",
         "p95 ≤ 300 ms, 0 beyond the budget",
-        p95 <= 300 and beyond == 0 and not errors and len(made) == FITS * ROUNDS,
+        p95 <= 300
+        and beyond == 0
+        and not errors
+        and (warmed, len(made)) == (FITS * WARM_UP, FITS * ROUNDS),
     )

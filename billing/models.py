@@ -132,6 +132,17 @@ class SpendDay(models.Model):
                 fields=["workspace", "dimension", "day", "key"], name="spendday_once"
             )
         ]
+        # The usage report reads every dimension of a period: without it, the unique index
+        # above would walk the workspace's whole history for a month.
+        indexes = [
+            models.Index(fields=["workspace", "day"], name="spendday_ws_day"),
+            # A member's spend limits count their days in every workspace.
+            models.Index(
+                fields=["key", "day"],
+                condition=Q(dimension=Dimension.MEMBER),
+                name="spendday_member_day",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.dimension}={self.key}: {self.spend}"

@@ -1,7 +1,7 @@
 """Reads for the budgets page, the studio's alert banner and the usage report.
 
-The report sums ``SpendDay`` rows (a handful per day) with GROUP BY in SQL, so a month of
-a busy workspace costs the same few small queries as a quiet one.
+The report sums ``SpendDay`` rows (a handful per day) with one GROUP BY in SQL, so a month
+of a busy workspace costs the same few small queries as a quiet one.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet, Sum
+from django.db.models import Case, CharField, F, QuerySet, Sum, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from billing.ledger import ZERO
@@ -125,21 +126,22 @@ def _line(label: str, row: dict[str, Any]) -> Line:
 
 def usage(rows: QuerySet[SpendDay], *, start: date, end: date) -> Report:
     """Spend from ``start`` to ``end`` (inclusive, UTC days) of the workspace whose
-    ``SpendDay`` rows are ``rows`` (from ``workspaces.access.scope``)."""
-    period = rows.filter(day__gte=start, day__lte=end)
-    sums = {name: Sum(name) for name in SUMS}
-    by_day = {
-        row["day"]: row
-        for row in period.filter(dimension=Dimension.ALL).values("day").annotate(**sums)
-    }
+    ``SpendDay`` rows are ``rows`` (from ``workspaces.access.scope``), in one grouped query:
+    the workspace's rows per day, the others per dimension and key."""
+    group = Case(
+        When(dimension=Dimension.ALL, then=Cast("day", CharField())),
+        default=F("key"),
+        output_field=CharField(),
+    )
     grouped: dict[str, list[dict[str, Any]]] = {d: [] for d in Dimension.values}
     for row in (
-        period.exclude(dimension=Dimension.ALL)
-        .values("dimension", "key")
-        .annotate(**sums)
-        .order_by("-spend", "key")
+        rows.filter(day__gte=start, day__lte=end)
+        .values("dimension", group=group)
+        .annotate(**{name: Sum(name) for name in SUMS})
+        .order_by()
     ):
         grouped[row["dimension"]].append(row)
+    by_day = {date.fromisoformat(row["group"][:10]): row for row in grouped[Dimension.ALL]}
     days = []
     day = start
     while day <= end:
@@ -162,8 +164,10 @@ def usage(rows: QuerySet[SpendDay], *, start: date, end: date) -> Report:
 
 
 def _named(rows: list[dict[str, Any]], names) -> list[Line]:
-    labels = names([row["key"] for row in rows])
-    return [_line(labels.get(row["key"], row["key"]), row) for row in rows]
+    """Most spend first (then by key, so equal spends keep one order)."""
+    rows = sorted(rows, key=lambda row: (-(row["spend"] or 0), row["group"]))
+    labels = names([row["group"] for row in rows])
+    return [_line(labels.get(row["group"], row["group"]), row) for row in rows]
 
 
 def _member_names(keys: list[str]) -> dict[str, str]:

@@ -15,7 +15,8 @@ from typing import Any
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Case, DecimalField, F, Q, Subquery, Sum, When
+from django.db.models.functions import Coalesce
 
 from billing import ledger
 from billing.models import Budget, Dimension, SpendDay
@@ -23,6 +24,7 @@ from workspaces.models import Membership, Project, Role, Workspace
 from workspaces.services import audit
 
 log = logging.getLogger("billing")
+SPEND = DecimalField(max_digits=14, decimal_places=4)
 
 
 class BudgetExceeded(Exception):
@@ -49,6 +51,19 @@ def spent(*, workspace_id: Any, project_id: Any, month: tuple[date, date]) -> De
     return rows.aggregate(total=Sum("spend"))["total"] or ledger.ZERO
 
 
+def _month_sum(workspace_id: Any, dimension: str, key: str, month: tuple[date, date]) -> Coalesce:
+    """``spent`` as a subquery, so the budgets and their spend come in one query."""
+    rows = SpendDay.objects.filter(
+        workspace_id=workspace_id,
+        day__gte=month[0],
+        day__lt=month[1],
+        dimension=dimension,
+        key=key,
+    )
+    total = rows.values("workspace_id").annotate(total=Sum("spend")).values("total")
+    return Coalesce(Subquery(total), ledger.ZERO, output_field=SPEND)
+
+
 def _money(amount: Decimal) -> str:
     return f"${amount:,.2f}"
 
@@ -66,19 +81,34 @@ def check_and_record(
     Returns the soft alerts this submission set off (also shown by ``selectors.alerts`` and
     emailed to the workspace's admins once per budget and month). Call it inside the
     transaction that creates the clips."""
+    spending = {
+        "workspace_id": workspace_id,
+        "project_id": project_id,
+        "member_id": getattr(user, "pk", user),
+        "entries": entries,
+        "now": now,
+    }
+    # The entries before the lock (rows of their own); the lock is held by one submission
+    # of the workspace at a time, so only the budget read and the daily sums wait for it.
+    ledger.write_entries(**spending)
     Workspace.objects.select_for_update().filter(pk=workspace_id).first()
+    month = month_of(now)
     budgets = list(
         Budget.objects.filter(workspace_id=workspace_id)
         .filter(Q(project__isnull=True) | Q(project_id=project_id))
         .select_related("project")
+        # Read after the lock above, in a statement of its own: the sums are current.
+        .annotate(
+            used=Case(
+                When(project__isnull=True, then=_month_sum(workspace_id, Dimension.ALL, "", month)),
+                default=_month_sum(workspace_id, Dimension.PROJECT, str(project_id), month),
+            )
+        )
         # Project budgets first: the nearer limit is the one a member can act on.
         .order_by(F("project").asc(nulls_last=True))
     )
     cost = sum((estimate for _, _, estimate in entries), ledger.ZERO)
-    month = month_of(now)
-    totals = [
-        spent(workspace_id=workspace_id, project_id=b.project_id, month=month) for b in budgets
-    ]
+    totals = [budget.used for budget in budgets]
     for budget, used in zip(budgets, totals, strict=True):
         if budget.hard_stop and used + cost > budget.amount:
             what = f"These {len(entries)} videos" if len(entries) > 1 else "This video"
@@ -93,13 +123,7 @@ def check_and_record(
         for budget, used in zip(budgets, totals, strict=True)
         if used + cost >= budget.alert_at and budget.alerted_month != month[0]
     ]
-    ledger.record(
-        workspace_id=workspace_id,
-        project_id=project_id,
-        member_id=getattr(user, "pk", user),
-        entries=entries,
-        now=now,
-    )
+    ledger.count_in_days(**spending)
     return [notice for notice in notices if notice]
 
 

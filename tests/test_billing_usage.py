@@ -186,3 +186,19 @@ def test_the_report_costs_the_same_queries_however_many_clips(client, ledger):
             now=at(1 + n % 28),
         )
     assert queries() == few
+
+
+def test_the_table_rows_round_like_floatformat_and_escape_names():
+    from django.template.defaultfilters import floatformat
+
+    from billing.selectors import Line
+    from billing.templatetags.billing import money, report_rows
+
+    for value in ("0.125", "0.005", "1234.5", "-0.001", "0", "2.675", "99.995"):
+        assert money(Decimal(value)) == f"${floatformat(Decimal(value), 2)}", value
+    html = report_rows(
+        [Line("<b>Tom & Jerry</b>", 3, Decimal("1.005"), 1, Decimal("0.5"), Decimal("1.5"))]
+    )
+    assert "&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;" in html and "<b>" not in html
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", html)
+    assert cells == ["3", "$1.50", "$0.50 <small>(1)</small>", "$1.00", "$1.01"]

@@ -9,8 +9,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
+from billing.services import check_and_record, settle
 from generations import selectors, services
 from generations.models import Generation, Status
 from generations.services import limits
@@ -23,8 +25,9 @@ from studiolib.seedance import (
     SeedanceError,
     TaskStatus,
 )
-from tests.factories import GenerationFactory
+from tests.factories import GenerationFactory, UserFactory
 from tests.test_services import fake, queued  # noqa: F401 - fixtures
+from workspaces.services import default_project, workspace_create
 
 REFUSALS = {
     "auth": SeedanceError("no", 401, "AuthenticationError", poll_refused=POLL_REFUSED_AUTH),
@@ -134,18 +137,43 @@ def test_usage_tokens_are_kept_when_the_provider_finishes(queued, fake):  # noqa
     assert queued.usage_tokens == 123_456
 
 
-def test_spend_limits_count_the_settled_cost_where_known(user, settings):
-    settings.STUDIO_MAX_SPEND_PER_DAY = 10
-    GenerationFactory(
+def _spend(user, cost: str, workspace=None):
+    """A clip of ``user`` entered in the spend ledger, as generation_create enters it."""
+    clip = GenerationFactory(
         user=user,
         status=Status.SUCCEEDED,
-        estimated_cost=Decimal("1"),
-        settled_cost=Decimal("9.5"),
+        estimated_cost=Decimal(cost),
+        **({"workspace": workspace, "project": default_project(workspace)} if workspace else {}),
     )
+    with transaction.atomic():
+        check_and_record(
+            workspace_id=clip.workspace_id,
+            project_id=clip.project_id,
+            user=user,
+            entries=[(clip.pk, clip.model, Decimal(cost))],
+            now=timezone.now(),
+        )
+    return clip
+
+
+def test_spend_limits_count_the_settled_cost_where_known(user, settings):
+    settings.STUDIO_MAX_SPEND_PER_DAY = 10
+    clip = _spend(user, "1")
+    settle(generation_id=clip.pk, cost=Decimal("9.5"))
     with pytest.raises(limits.LimitExceeded):
         limits.check_limits(user=user, cost=Decimal("1"), now=timezone.now())
-    Generation.objects.update(settled_cost=Decimal("0.5"))
+    settle(generation_id=clip.pk, cost=Decimal("0.5"))
     limits.check_limits(user=user, cost=Decimal("8"), now=timezone.now())
+
+
+def test_spend_limits_count_every_workspace_of_the_user_and_no_one_else(user, settings):
+    settings.STUDIO_MAX_SPEND_PER_MONTH = 10
+    _spend(user, "4")
+    _spend(user, "4", workspace=workspace_create(user=user, name="Side job"))
+    _spend(UserFactory(), "9")  # someone else's spend is theirs
+    limits.check_limits(user=user, cost=Decimal("2"), now=timezone.now())
+    with pytest.raises(limits.LimitExceeded, match=r"\$8\.00 used"):
+        limits.check_limits(user=user, cost=Decimal("2.01"), now=timezone.now())
 
 
 def test_the_card_and_detail_show_settled_against_estimated(client, user):

@@ -157,7 +157,15 @@ def generation_create(
         with transaction.atomic():
             limits.lock_user(user)
             limits.check_limits(user=user, cost=generation.estimated_cost, now=now)
+            generation.save(force_insert=True)
+            Reference.objects.bulk_create(built)
+            Event.objects.create(
+                generation=generation, at=now, status=Status.QUEUED, message="Created"
+            )
             if not budget_checked:
+                # Last: it locks the workspace row until the commit, and every member's
+                # submission to the workspace waits for that lock, so it is held only
+                # for the budget check and the ledger's daily sums.
                 billing.check_and_record(
                     workspace_id=project.workspace_id,
                     project_id=project.pk,
@@ -165,11 +173,6 @@ def generation_create(
                     entries=[(generation.pk, generation.model, generation.estimated_cost)],
                     now=now,
                 )
-            generation.save(force_insert=True)
-            Reference.objects.bulk_create(built)
-            Event.objects.create(
-                generation=generation, at=now, status=Status.QUEUED, message="Created"
-            )
             scheduling.schedule_on_commit(generation.pk, "submit")
     except BaseException:
         delete_files([ref.file.name for ref in built])

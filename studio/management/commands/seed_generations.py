@@ -6,9 +6,9 @@ reproduced; optionally as a team: ``--members`` people (the user included) and
 
 All rows share one small poster and video file (written once), so seeding 10,000 clips
 takes seconds and little disk. The clips are entered in the spend ledger through
-``billing.ledger.record`` (entries and daily sums), so the usage report and the budgets see
-the seeded month; one call per member, project and UTC day, whose entries share the time of
-that group's first clip (the report and the budgets count by day).
+``billing.ledger.record_history`` (entries and daily sums, in bulk), so the usage report and
+the budgets see the seeded month; the entries of one member, project and UTC day share the
+time of that group's first clip (the report and the budgets count by day).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from billing import ledger
+from billing.models import LedgerEntry
 from generations.models import SHARED_FOREVER, Generation, Mode, Status
 from sharing.models import ShareLink
 from studiolib import tiers
@@ -135,17 +136,25 @@ class Command(BaseCommand):
         groups: dict[tuple, list[Generation]] = defaultdict(list)
         for g in made:
             groups[(g.user_id, g.project_id, ledger.utc_day(g.created_at))].append(g)
-        with transaction.atomic():
-            # ``record`` may create daily rows: it runs with the workspace row locked.
-            Workspace.objects.select_for_update().filter(pk=workspace.pk).first()
-            for (member_id, project_id, _), clips in groups.items():
-                ledger.record(
+        entries = []
+        for (member_id, project_id, _), clips in groups.items():
+            at = min(g.created_at for g in clips)
+            entries += [
+                LedgerEntry(
                     workspace_id=workspace.pk,
                     project_id=project_id,
                     member_id=member_id,
-                    entries=[(g.pk, g.model, Decimal(str(g.estimated_cost))) for g in clips],
-                    now=min(g.created_at for g in clips),
+                    generation_id=g.pk,
+                    model=g.model,
+                    created_at=at,
+                    estimated=Decimal(str(g.estimated_cost)),
                 )
+                for g in clips
+            ]
+        with transaction.atomic():
+            # ``record_history`` may create daily rows: it runs with the workspace row locked.
+            Workspace.objects.select_for_update().filter(pk=workspace.pk).first()
+            ledger.record_history(entries=entries)
 
     def _teammates(self, workspace: Workspace, user: str, count: int) -> list:
         people = []
