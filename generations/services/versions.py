@@ -35,5 +35,14 @@ def versions(generation: Generation, clips: QuerySet[Generation]) -> list[Genera
     return list(
         clips.filter(Q(stack=generation.stack_key) | Q(pk=generation.stack_key))
         .order_by("version", "created_at")
-        .only("id", "stack", "version", "status", "review_status", "created_at", "video")
+        .only(
+            "id",
+            "stack",
+            "version",
+            "status",
+            "review_status",
+            "created_at",
+            "video",
+            "video_duration",
+        )
     )
