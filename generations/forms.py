@@ -45,6 +45,8 @@ class BaseGenerationForm(StudioLayout, ReferenceCollector, forms.Form):
     )
     # "Edit and run": the earlier generation whose references are copied unless replaced.
     copy_references_from = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    # "Edit and run": the clip whose version stack the new clip joins as the next version.
+    version_of = forms.UUIDField(required=False, widget=forms.HiddenInput)
     # Radio groups, not selects: the studio draws them as tier cards and ratio chips that
     # show the choice at a glance (templates/generations/gallery.html, "new_form_fields").
     model = forms.ChoiceField(label="Tier", initial=tiers.DEFAULT_MODEL, widget=forms.RadioSelect)
@@ -139,12 +141,22 @@ class BaseGenerationForm(StudioLayout, ReferenceCollector, forms.Form):
         return [
             self[name]
             for name in self.fields
-            if name not in BaseGenerationForm.base_fields and name != "copy_references_from"
+            if name not in BaseGenerationForm.base_fields
+            and name not in {"copy_references_from", "version_of"}
         ]
 
     @property
     def modes(self) -> list[tuple[str, str, bool]]:
         return [(mode.value, mode.label, mode == self.mode_value) for mode in Mode]
+
+    def clean_version_of(self) -> Generation | None:
+        source_id = self.cleaned_data.get("version_of")
+        if not source_id:
+            return None
+        source = self.clips.filter(pk=source_id).first()
+        if source is None:
+            raise forms.ValidationError("That earlier version is not available.")
+        return source
 
     def clean_duration(self) -> int:
         # IntegerField accepts "5.0"; the contract wants whole seconds only.
@@ -189,6 +201,7 @@ class BaseGenerationForm(StudioLayout, ReferenceCollector, forms.Form):
         is passed to it on its own)."""
         data = {**self.cleaned_data, "mode": self.mode_value}
         data.pop("project", None)
+        data.pop("version_of", None)  # passed to generation_create on its own
         return data
 
     def input_video_seconds(self) -> float:

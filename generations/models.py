@@ -52,6 +52,14 @@ class Mode(models.TextChoices):
     EXTEND = "extend", "Extend video"
 
 
+class ReviewStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
 class AspectRatio(models.TextChoices):
     LANDSCAPE = "16:9", "16:9 landscape"
     PORTRAIT = "9:16", "9:16 portrait"
@@ -104,6 +112,14 @@ class Generation(models.Model):
     shared_until = models.DateTimeField(null=True, blank=True)
     # Generations made together ("Make all formats") share a group id.
     group = models.UUIDField(null=True, blank=True, db_index=True)
+    review_status = models.CharField(
+        max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
+    )
+    # The version stack: a clip made by "Edit and run" or "Run again" joins its source's
+    # stack with the next number (services.versions); a new clip starts one of its own,
+    # named by its own id, as v1.
+    stack = models.UUIDField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     status = models.CharField(
         max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True
@@ -180,12 +196,16 @@ class Generation(models.Model):
             ),
             # The live refresh asks for a workspace's newest change every 2 s per open tab.
             models.Index(fields=["workspace", "updated_at"], name="gen_ws_updated"),
+            models.Index(fields=["workspace", "review_status"], name="gen_ws_review"),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(duration__gte=5) & Q(duration__lte=15), name="gen_duration_5_15"
             ),
             models.CheckConstraint(condition=Q(progress__lte=100), name="gen_progress_le_100"),
+            # Two versions of one stack never share a number, however the race goes; the
+            # unique index also serves the stack's listing.
+            models.UniqueConstraint(fields=["stack", "version"], name="gen_stack_version"),
         ]
 
     def __str__(self) -> str:
@@ -208,6 +228,11 @@ class Generation(models.Model):
         """Whether a live share link exists now (the gallery's page statement asks the same
         in SQL: ``shared_until > now``)."""
         return self.shared_until is not None and self.shared_until > timezone.now()
+
+    @property
+    def stack_key(self) -> uuid.UUID:
+        """The stack this clip belongs to (its own id for a clip made before stacks)."""
+        return self.stack or self.pk
 
     @property
     def cost(self) -> Decimal:

@@ -19,5 +19,6 @@ urlpatterns = [
     path("generations/<uuid:pk>/delete/", clips.delete, name="delete"),
     path("generations/<uuid:pk>/iterate/<str:how>/", studio.iterate, name="iterate"),
     path("generations/<uuid:pk>/move/", clips.move, name="move"),
+    path("generations/<uuid:pk>/compare/<uuid:other>/", clips.compare, name="compare"),
     path("generations/<uuid:pk>/<str:kind>/", clips.media_file, name="file"),
 ]

@@ -10,11 +10,14 @@ from csp.decorators import csp_replace
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from generations import gate
 from generations.models import Generation, Status
+from generations.services import versions
 from sharing import services
 from sharing.models import ShareLink
 from sharing.tokens import link_for_token, token_for
@@ -51,6 +54,8 @@ def _share_context(request: HttpRequest, link: ShareLink, token: str) -> dict[st
     return {
         "link": link,
         "g": link.generation,
+        "gated": gate.blocked(link.generation),
+        "versions": shared_versions(link.generation),
         "page_url": base,
         "embed_url": base + "embed",
         "video_url": base + "video.mp4",
@@ -94,15 +99,35 @@ def share_media(request: HttpRequest, token: str, kind: str) -> HttpResponse:
     field = {"video.mp4": generation.video, "poster.jpg": generation.poster}.get(kind)
     if not field:
         raise Http404("No such file")
+    download = request.GET.get("download") == "1"
+    if download and gate.blocked(generation):
+        response = gate.refuse(request, gate.PUBLIC_MESSAGE, public=True)
+        _private(response)
+        return response
     response = serve_field_file(
         request,
         field,
         filename=f"seedance-{kind}",
-        download=request.GET.get("download") == "1",
+        download=download,
         cache_control=_PRIVATE_HEADERS["Cache-Control"],
     )
     _private(response)
     return response
+
+
+def shared_versions(generation: Generation) -> list[dict[str, object]]:
+    """The stack as a guest may see it: only versions with a live link of their own, each
+    linking to that link's page (a version never shared stays private)."""
+    now = timezone.now()
+    stack = versions.stack_rows(generation.stack_key).filter(shared_until__gt=now)
+    shown = []
+    for version in stack.order_by("version").prefetch_related("share_links"):
+        live = [link for link in version.share_links.all() if link.is_live(now)]
+        if version.pk == generation.pk:
+            shown.append({"version": version.version, "url": None})
+        elif live:
+            shown.append({"version": version.version, "url": f"/s/{token_for(live[0])}/"})
+    return shown if len(shown) > 1 else []
 
 
 def panel_context(request: HttpRequest, generation: Generation, can: access.Can) -> dict:
@@ -111,7 +136,7 @@ def panel_context(request: HttpRequest, generation: Generation, can: access.Can)
         {"link": link, "url": request.build_absolute_uri(f"/s/{token_for(link)}/")}
         for link in generation.share_links.all()
     ]
-    return {"g": generation, "can": can, "links": links}
+    return {"g": generation, "can": can, "links": links, "gated": gate.blocked(generation)}
 
 
 def _panel(request: HttpRequest, generation: Generation, can: access.Can) -> HttpResponse:
@@ -129,6 +154,8 @@ def create(request: HttpRequest, pk: object) -> HttpResponse:
     access.require(can, "share")
     if generation.status != Status.SUCCEEDED:
         raise Http404("Only finished videos can be shared")
+    if gate.blocked(generation):
+        return gate.refuse(request, gate.MESSAGE.format(project=generation.project.name))
     try:
         days = int(request.POST.get("expires_in_days") or 0)
     except ValueError:

@@ -43,6 +43,7 @@ GENERATION_ROUTES = {
     "sharing:create": ("post", {}),
     "sharing:revoke": ("post", {"link_id": "LINK"}),
     "generations:file": ("get", {"kind": "video"}),
+    "generations:compare": ("get", {"other": "THEIRS"}),
 }
 
 
@@ -68,6 +69,8 @@ def test_another_users_generation_is_404_on_every_route(client, user, theirs, na
     kwargs = {"pk": theirs.pk, **({"kind": kind} if kind else extra)}
     if kwargs.get("link_id") == "LINK":
         kwargs["link_id"] = share_services.share_create(generation=theirs).pk
+    if kwargs.get("other") == "THEIRS":
+        kwargs["other"] = theirs.pk
     client.force_login(user)
     response = getattr(client, method)(reverse(name, kwargs=kwargs))
     assert response.status_code == 404

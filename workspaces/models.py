@@ -72,6 +72,8 @@ class Project(models.Model):
     name = models.CharField(max_length=80)
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The gate: only clips whose review status is approved may be downloaded or shared.
+    approved_only = models.BooleanField("download and share approved clips only", default=False)
 
     class Meta:
         ordering = [Lower("name")]

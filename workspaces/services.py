@@ -124,3 +124,21 @@ def project_archive(*, project: Project, actor: Any, archived: bool) -> bool:
                 summary=f"{'Archived' if archived else 'Restored'} {project.name}",
             )
     return bool(changed)
+
+
+def project_set_gate(*, project: Project, actor: Any, approved_only: bool) -> bool:
+    """Turn the gate on or off: with it on, only approved clips of the project may be
+    downloaded or shared (``generations.gate``)."""
+    with transaction.atomic():
+        changed = Project.objects.filter(pk=project.pk).exclude(approved_only=approved_only)
+        changed = changed.update(approved_only=approved_only)
+        if changed:
+            audit(
+                workspace=project.workspace_id,
+                actor=actor,
+                action="project.gate",
+                summary=f"{project.name}: download and share "
+                + ("approved clips only" if approved_only else "any clip"),
+            )
+    project.approved_only = approved_only
+    return bool(changed)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("team/projects/new/", views.project_create, name="project_create"),
     path("team/projects/<uuid:pk>/rename/", views.project_rename, name="project_rename"),
     path("team/projects/<uuid:pk>/archive/", views.project_archive, name="project_archive"),
+    path("team/projects/<uuid:pk>/gate/", views.project_gate, name="project_gate"),
     path("team/audit/", views.audit, name="audit"),
     path("invite/<str:token>/", views.accept, name="accept"),
 ]

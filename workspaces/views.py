@@ -259,3 +259,13 @@ def audit(request: HttpRequest) -> HttpResponse:
     access.require(can, "audit")
     page = Paginator(entries.select_related("actor"), AUDIT_PAGE).get_page(request.GET.get("page"))
     return render(request, "workspaces/audit.html", {"page": page, "can": can})
+
+
+@login_required
+@require_POST
+def project_gate(request: HttpRequest, pk: object) -> HttpResponse:
+    project = access.get_for(request, Project, "manage", pk=pk)
+    on = request.POST.get("approved_only") == "1"
+    services.project_set_gate(project=project, actor=request.user, approved_only=on)
+    done = "approved clips only" if on else "any clip"
+    return _project_done(request, None, f"{project.name}: download and share {done}.")

@@ -157,7 +157,8 @@ def generation_all_formats(
 def generation_rerun(
     *, generation: Generation, user: Any = None, same_seed: bool = True
 ) -> Generation:
-    """ "Try again" / "Run again": always a new generation, so a new paid call is explicit.
+    """ "Try again" / "Run again": always a new generation, so a new paid call is explicit;
+    it is the next version in the clip's stack.
     A tier switched off since (4K without ``SEEDANCE_ENABLE_4K``) is refused, as the form
     refuses it, and so is a reference that no longer meets the upload rules."""
     tier = tiers.TIERS_BY_MODEL.get(generation.model)
@@ -180,4 +181,5 @@ def generation_rerun(
         references=copies,
         workspace=generation.workspace_id,
         project=generation.project,
+        version_of=generation,
     )

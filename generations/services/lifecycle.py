@@ -37,7 +37,7 @@ from generations.models import (
     Status,
 )
 from generations.references import build_references, delete_files, upstream_url
-from generations.services import limits
+from generations.services import limits, versions
 from generations.services.timing import backoff, poll_delay
 from studiolib import errors, tiers
 from studiolib.seedance import CreateRequest, SeedanceClient, SeedanceError
@@ -105,6 +105,7 @@ def generation_create(
     workspace: Any = None,
     project: Project | None = None,
     budget_checked: bool = False,
+    version_of: Generation | None = None,
 ) -> Generation:
     """Create a queued generation with its references and enqueue its submission once the
     rows are committed. Reference files are written first; if anything fails they are
@@ -115,6 +116,9 @@ def generation_create(
     may generate there. The workspace and project budgets are checked and the clip entered
     in the spend ledger in the same transaction, unless the caller (a batch) did that for
     all its clips at once (``budget_checked``).
+
+    ``version_of`` (a clip of the same workspace) makes this the next version in its
+    stack; otherwise the clip starts a stack of its own as v1.
     """
     now = timezone.now()
     references = references or []
@@ -157,6 +161,13 @@ def generation_create(
         with transaction.atomic():
             limits.lock_user(user)
             limits.check_limits(user=user, cost=generation.estimated_cost, now=now)
+            if version_of is not None:
+                if version_of.workspace_id != generation.workspace_id:
+                    raise ValueError("A version belongs to the workspace of its stack.")
+                generation.stack = version_of.stack_key
+                generation.version = versions.next_version(stack=generation.stack)
+            else:
+                generation.stack = generation.pk
             generation.save(force_insert=True)
             Reference.objects.bulk_create(built)
             Event.objects.create(

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from billing.services import BudgetExceeded
-from generations import selectors, services
+from generations import gate, selectors, services
 from generations.models import Generation, Status
-from generations.services import library
+from generations.services import library, versions
 from studiolib import params
 from studiolib.files import download_name, serve_field_file, zip_response
 from studiolib.uploads import UploadRejected
@@ -39,6 +39,10 @@ def _detail_context(
         "group": Generation.objects.filter(group=generation.group).exclude(pk=generation.pk)
         if generation.group
         else [],
+        "versions": versions.versions(
+            generation, access.rows(request, Generation, generation.workspace_id)
+        ),
+        "gated": gate.blocked(generation),
     }
 
 
@@ -55,6 +59,19 @@ def detail(request: HttpRequest, pk: object) -> HttpResponse:
 
 @login_required
 @require_GET
+def compare(request: HttpRequest, pk: object, other: object) -> HttpResponse:
+    """Two finished versions of one stack side by side, played in sync (static/js/compare.js)."""
+    generation = access.get_for(request, Generation, "view", pk=pk)
+    stack = versions.versions(generation, access.rows(request, Generation, generation.workspace_id))
+    pair = {v.pk: v for v in stack if v.status == Status.SUCCEEDED and v.video}
+    left, right = pair.get(generation.pk), pair.get(params.uuid_or_none(str(other)))
+    if left is None or right is None or left.pk == right.pk:
+        raise Http404("Choose two finished versions of one clip")
+    return render(request, "generations/compare.html", {"g": generation, "pair": (left, right)})
+
+
+@login_required
+@require_GET
 def media_file(request: HttpRequest, pk: object, kind: str) -> HttpResponse:
     generation = access.get_for(request, Generation, "download", pk=pk)
     field = {
@@ -64,11 +81,12 @@ def media_file(request: HttpRequest, pk: object, kind: str) -> HttpResponse:
     }.get(kind)
     if not field:
         raise Http404("No such file")
+    download = request.GET.get("download") == "1"
+    if download and gate.blocked(generation):
+        return gate.refuse(request, gate.MESSAGE.format(project=generation.project.name))
     extension = field.name.rsplit(".", 1)[-1]
     filename = download_name(generation, kind, extension)
-    return serve_field_file(
-        request, field, filename=filename, download=request.GET.get("download") == "1"
-    )
+    return serve_field_file(request, field, filename=filename, download=download)
 
 
 @login_required
@@ -149,6 +167,8 @@ def bulk(request: HttpRequest) -> HttpResponse:
     if action == "download":
         access.require(can, "download")
         chosen = chosen.filter(status=Status.SUCCEEDED)
+        if refused := gate.blocked_count(chosen):
+            return gate.refuse(request, gate.BULK_MESSAGE.format(count=refused))
         return zip_response(
             ((name, g.video) for name, g in _zip_entries(g for g in chosen if g.video)),
             filename="seedance-videos.zip",

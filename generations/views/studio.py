@@ -105,7 +105,11 @@ def create(request: HttpRequest) -> HttpResponse:
             else:
                 made = [
                     services.generation_create(
-                        user=request.user, data=data, references=form.pending, **where
+                        user=request.user,
+                        data=data,
+                        references=form.pending,
+                        version_of=form.cleaned_data.get("version_of"),
+                        **where,
                     )
                 ]
         except (services.LimitExceeded, BudgetExceeded) as exc:
@@ -132,6 +136,7 @@ def create(request: HttpRequest) -> HttpResponse:
 def _initial_from(generation: Generation) -> dict[str, Any]:
     initial = {field: getattr(generation, field) for field in STICKY | {"prompt", "seed"}}
     initial["copy_references_from"] = generation.pk
+    initial["version_of"] = generation.pk
     initial["project"] = generation.project_id
     return initial
 
@@ -144,7 +149,7 @@ def new_form(request: HttpRequest) -> HttpResponse:
     keep: dict[str, Any] = {
         k: v
         for k, v in request.GET.items()
-        if k in STICKY | {"prompt", "seed"} or k.endswith("_from")
+        if k in STICKY | {"prompt", "seed", "version_of"} or k.endswith("_from")
     }
     keep.update({name: name in request.GET for name in SWITCHES})
     form = _form(request, form_class, initial=keep)
