@@ -67,6 +67,16 @@ def _result_path(instance: Generation, filename: str) -> str:
     )
 
 
+class ReviewStatus(models.TextChoices):
+    """Where a clip is in its sign-off (the rules of moving between them: sharing.review)."""
+
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
 class Generation(models.Model):
     WORKSPACE_PATH = "workspace"  # how workspaces.access reaches the workspace
 
@@ -161,6 +171,9 @@ class Generation(models.Model):
     # from those tokens or else from the probed output (docs/provider.md, "Billing").
     usage_tokens = models.PositiveBigIntegerField(null=True, blank=True)
     settled_cost = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
+    review_status = models.CharField(
+        max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -180,6 +193,8 @@ class Generation(models.Model):
             ),
             # The live refresh asks for a workspace's newest change every 2 s per open tab.
             models.Index(fields=["workspace", "updated_at"], name="gen_ws_updated"),
+            # A project review link lists a project's clips that are In review.
+            models.Index(fields=["project", "review_status"], name="gen_project_review"),
         ]
         constraints = [
             models.CheckConstraint(

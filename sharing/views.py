@@ -15,7 +15,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from generations.models import Generation, Status
-from sharing import services
+from sharing import review, services
 from sharing.models import ShareLink
 from sharing.tokens import link_for_token, token_for
 from studiolib.files import serve_field_file
@@ -50,6 +50,7 @@ def _share_context(request: HttpRequest, link: ShareLink, token: str) -> dict[st
     base = request.build_absolute_uri(f"/s/{token}/")
     return {
         "link": link,
+        "link_token": token,
         "g": link.generation,
         "page_url": base,
         "embed_url": base + "embed",
@@ -80,7 +81,10 @@ def _shared_page(request: HttpRequest, token: str, template: str) -> HttpRespons
     if isinstance(link, HttpResponse):
         return link
     services.share_viewed(link=link)
-    response = render(request, template, _share_context(request, link, token))
+    context = _share_context(request, link, token)
+    if link.allow_comments or link.allow_approval:
+        context.update(review.guest_context(link))
+    response = render(request, template, context)
     _private(response)
     return response
 
@@ -137,6 +141,8 @@ def create(request: HttpRequest, pk: object) -> HttpResponse:
         generation=generation,
         actor=request.user,
         show_prompt=request.POST.get("show_prompt") == "1",
+        allow_comments=request.POST.get("allow_comments") == "1",
+        allow_approval=request.POST.get("allow_approval") == "1",
         expires_in_days=max(0, min(days, 365)) or None,
     )
     return _panel(request, generation, can)
