@@ -59,7 +59,7 @@ def _refused(
     context = _share_context(request, link, token)
     context.update(error=message, posted=request.POST, **review.guest_context(link))
     response = render(request, "share/page.html", context, status=status)
-    _private(response)
+    _private(response, posts=True)
     return response
 
 

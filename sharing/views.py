@@ -30,9 +30,13 @@ _PRIVATE_HEADERS = {
 }
 
 
-def _private(response: HttpResponse) -> None:
+def _private(response: HttpResponse, *, posts: bool = False) -> None:
     for header, value in _PRIVATE_HEADERS.items():
         response[header] = value
+    if posts:
+        # A page a guest posts from: with "no-referrer" the browser sends "Origin: null" and
+        # the CSRF check refuses the post; "same-origin" still gives no other site the token.
+        response["Referrer-Policy"] = "same-origin"
 
 
 def _live_link(request: HttpRequest, token: str) -> ShareLink | HttpResponse:
@@ -85,7 +89,7 @@ def _shared_page(request: HttpRequest, token: str, template: str) -> HttpRespons
     if link.allow_comments or link.allow_approval:
         context.update(review.guest_context(link))
     response = render(request, template, context)
-    _private(response)
+    _private(response, posts=link.allow_comments or link.allow_approval)
     return response
 
 

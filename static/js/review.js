@@ -61,7 +61,22 @@
     body.focus();
   });
 
+  // A guest gives their name once: this browser keeps it for the next post.
+  function remember() {
+    ["guest-name", "guest-email"].forEach(function (id) {
+      var field = document.getElementById(id);
+      if (!field) return;
+      try {
+        if (!field.value) field.value = localStorage.getItem("review:" + id) || "";
+        field.addEventListener("change", function () {
+          localStorage.setItem("review:" + id, field.value);
+        });
+      } catch (e) { /* storage off: the guest types it again */ }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    remember();
     var video = player();
     if (!video) return;
     ["timeupdate", "seeked"].forEach(function (name) {
