@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from generations.models import Generation, ReviewStatus
 from sharing import review
-from sharing.models import Comment, Notification, ReviewChange, ShareLink
-from sharing.tokens import token_for
+from sharing.models import Comment, Notification, ProjectReviewLink, ReviewChange, ShareLink
+from sharing.tokens import project_token_for, token_for
 from tests.access_matrix import MEMBER_ROLES
-from tests.matrix_world import build_world, client_for
+from tests.matrix_world import build_world, client_for, finished_clip
 from workspaces.access import ABILITIES, Can
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +232,44 @@ def test_a_guest_approves_only_an_in_review_clip_and_only_approve_or_request_cha
     assert world.clip.review_status == S.APPROVED
     change = ReviewChange.objects.get(generation=world.clip)
     assert change.actor is None and change.guest_name == "Ann"
+
+
+def test_a_project_review_link_lists_the_projects_clips_in_review_live(world):
+    owner = client_for(world, "owner")
+    owner.post(reverse("sharing:project_link_create", kwargs={"pk": world.project.pk}))
+    link = ProjectReviewLink.objects.get(project=world.project)
+    url = reverse("project_review", kwargs={"token": project_token_for(link)})
+    Generation.objects.filter(pk=world.clip.pk).update(review_status=S.IN_REVIEW)
+    elsewhere = finished_clip(
+        user=world.users["editor"],
+        workspace=world.workspace,
+        project=world.other_project,
+        prompt="Other project",
+    )
+    Generation.objects.filter(pk=elsewhere.pk).update(review_status=S.IN_REVIEW)
+    client = Client()
+    page = client.get(url)
+    assert page.status_code == 200
+    listed = page.content.decode()
+    assert str(world.clip.pk) in listed and str(elsewhere.pk) not in listed
+    stamp = listed.split("?v=", 1)[1].split('"', 1)[0]
+    hx = {"HX-Request": "true"}
+    assert client.get(url, {"v": stamp}, headers=hx).status_code == 204
+    second = finished_clip(
+        user=world.users["editor"], workspace=world.workspace, project=world.project, prompt="B"
+    )
+    client_for(world, "editor").post(
+        reverse("sharing:review_status", kwargs={"pk": second.pk}), {"to": "in_review"}
+    )
+    fresh = client.get(url, {"v": stamp}, headers=hx)
+    assert fresh.status_code == 200 and str(second.pk) in fresh.content.decode()
+    media = reverse(
+        "project_review_media",
+        kwargs={"token": project_token_for(link), "clip": second.pk, "kind": "video.mp4"},
+    )
+    assert client.get(media).status_code == 200
+    owner.post(
+        reverse("sharing:project_link_revoke", kwargs={"pk": world.project.pk, "link_id": link.pk})
+    )
+    assert client.get(url).status_code == 410
+    assert client.get(media).status_code == 410
