@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from generations.models import ReviewStatus
+
 
 class ShareLink(models.Model):
     """A public link to one clip. The token is never stored: it is the link's id plus an
@@ -53,8 +55,8 @@ class ReviewChange(models.Model):
         "generations.Generation", on_delete=models.CASCADE, related_name="review_changes"
     )
     at = models.DateTimeField(default=timezone.now)
-    from_status = models.CharField(max_length=20)
-    to_status = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=20, choices=ReviewStatus.choices)
+    to_status = models.CharField(max_length=20, choices=ReviewStatus.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )

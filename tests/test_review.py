@@ -70,7 +70,7 @@ def test_every_change_is_recorded_with_who_and_when_and_shown_on_the_clip(world)
     )
     html = page.content.decode()
     assert 'data-review-status="approved"' in html
-    assert f"by {world.users['reviewer'].username}" in html
+    assert f"<strong>Approved</strong> by {world.users['reviewer'].username}" in html
     gallery = client_for(world, "viewer").get(reverse("generations:gallery")).content.decode()
     assert "review-approved" in gallery
 
