@@ -52,14 +52,6 @@ class Mode(models.TextChoices):
     EXTEND = "extend", "Extend video"
 
 
-class ReviewStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "In review"
-    CHANGES_REQUESTED = "changes_requested", "Changes requested"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-
-
 class AspectRatio(models.TextChoices):
     LANDSCAPE = "16:9", "16:9 landscape"
     PORTRAIT = "9:16", "9:16 portrait"
@@ -73,6 +65,16 @@ def _result_path(instance: Generation, filename: str) -> str:
         f"workspaces/{instance.workspace_id}/generations/{instance.pk}/"
         f"{uuid.uuid4().hex}-{filename}"
     )
+
+
+class ReviewStatus(models.TextChoices):
+    """Where a clip is in its sign-off (the rules of moving between them: sharing.review)."""
+
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
 
 
 class Generation(models.Model):
@@ -197,6 +199,8 @@ class Generation(models.Model):
             # The live refresh asks for a workspace's newest change every 2 s per open tab.
             models.Index(fields=["workspace", "updated_at"], name="gen_ws_updated"),
             models.Index(fields=["workspace", "review_status"], name="gen_ws_review"),
+            # A project review link lists a project's clips that are In review.
+            models.Index(fields=["project", "review_status"], name="gen_project_review"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -28,6 +28,7 @@ LIVE_BATCH = 48  # cards in one live-refresh response at most
 # these skips the file, upstream and bookkeeping columns of every row on every page.
 CARD_FIELDS = (
     "id",
+    "review_status",
     "user_id",
     "mode",
     "model",

@@ -20,6 +20,8 @@ def share_create(
     actor: Any = None,
     show_prompt: bool = False,
     expires_in_days: int | None = None,
+    allow_comments: bool = False,
+    allow_approval: bool = False,
 ) -> ShareLink:
     now = timezone.now()
     with transaction.atomic():
@@ -27,6 +29,8 @@ def share_create(
             generation=generation,
             created_at=now,
             show_prompt=show_prompt,
+            allow_comments=allow_comments,
+            allow_approval=allow_approval,
             expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
         )
         sync_shared(generation.pk)

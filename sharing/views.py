@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from generations import gate
 from generations.models import Generation, Status
 from generations.services import versions
-from sharing import services
+from sharing import review, services
 from sharing.models import ShareLink
 from sharing.tokens import link_for_token, token_for
 from studiolib.files import serve_field_file
@@ -33,9 +33,13 @@ _PRIVATE_HEADERS = {
 }
 
 
-def _private(response: HttpResponse) -> None:
+def _private(response: HttpResponse, *, posts: bool = False) -> None:
     for header, value in _PRIVATE_HEADERS.items():
         response[header] = value
+    if posts:
+        # A page a guest posts from: with "no-referrer" the browser sends "Origin: null" and
+        # the CSRF check refuses the post; "same-origin" still gives no other site the token.
+        response["Referrer-Policy"] = "same-origin"
 
 
 def _live_link(request: HttpRequest, token: str) -> ShareLink | HttpResponse:
@@ -53,6 +57,7 @@ def _share_context(request: HttpRequest, link: ShareLink, token: str) -> dict[st
     base = request.build_absolute_uri(f"/s/{token}/")
     return {
         "link": link,
+        "link_token": token,
         "g": link.generation,
         "gated": gate.blocked(link.generation),
         "versions": shared_versions(link.generation),
@@ -85,8 +90,11 @@ def _shared_page(request: HttpRequest, token: str, template: str) -> HttpRespons
     if isinstance(link, HttpResponse):
         return link
     services.share_viewed(link=link)
-    response = render(request, template, _share_context(request, link, token))
-    _private(response)
+    context = _share_context(request, link, token)
+    if link.allow_comments or link.allow_approval:
+        context.update(review.guest_context(link))
+    response = render(request, template, context)
+    _private(response, posts=link.allow_comments or link.allow_approval)
     return response
 
 
@@ -164,6 +172,8 @@ def create(request: HttpRequest, pk: object) -> HttpResponse:
         generation=generation,
         actor=request.user,
         show_prompt=request.POST.get("show_prompt") == "1",
+        allow_comments=request.POST.get("allow_comments") == "1",
+        allow_approval=request.POST.get("allow_approval") == "1",
         expires_in_days=max(0, min(days, 365)) or None,
     )
     return _panel(request, generation, can)

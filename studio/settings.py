@@ -327,6 +327,11 @@ LOGGING = {
 # The gallery asks for changes this often (one request for all cards, 204 when none).
 STUDIO_LIVE_REFRESH_SECONDS = env_float("STUDIO_LIVE_REFRESH_SECONDS", 2.5)
 
+# --- Review through share links -------------------------------------------------------------
+# A guest may post (comment, approve) this many times per window per link and address.
+SHARE_GUEST_POSTS_PER_WINDOW = env_int("SHARE_GUEST_POSTS_PER_WINDOW", 20)
+SHARE_GUEST_WINDOW_SECONDS = env_int("SHARE_GUEST_WINDOW_SECONDS", 600)
+
 # --- Teams -------------------------------------------------------------------------------
 # How long an invitation link works (workspaces/invites.py).
 STUDIO_INVITE_DAYS = env_int("STUDIO_INVITE_DAYS", 7)

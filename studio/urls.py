@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from generations.views import provider
+from sharing import guest
 from sharing import views as sharing
 from studio.health import healthz, readyz
 
@@ -15,7 +16,11 @@ urlpatterns = [
     path("r/<str:token>/", provider.reference_file, name="reference_file"),
     path("s/<str:token>/", sharing.share_page, name="share"),
     path("s/<str:token>/embed", sharing.share_embed, name="share_embed"),
+    path("s/<str:token>/review/comment/", guest.comment, name="share_comment"),
+    path("s/<str:token>/review/decide/", guest.decide, name="share_decide"),
     path("s/<str:token>/<str:kind>", sharing.share_media, name="share_media"),
+    path("p/<str:token>/", guest.project_page, name="project_review"),
+    path("p/<str:token>/<uuid:clip>/<str:kind>", guest.project_media, name="project_review_media"),
     # Before generations: its catch-all clip-file route would take ".../share/".
     path("", include("sharing.urls")),
     path("", include("workspaces.urls")),

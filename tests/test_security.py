@@ -12,6 +12,7 @@ from django.urls import get_resolver, reverse
 
 from generations.models import Generation, Status
 from sharing import services as share_services
+from sharing.models import Comment, ProjectReviewLink
 from tests.factories import GenerationFactory
 
 SECRET = "sk-live-supersecret-0123456789abcdef"
@@ -44,6 +45,13 @@ GENERATION_ROUTES = {
     "sharing:revoke": ("post", {"link_id": "LINK"}),
     "generations:file": ("get", {"kind": "video"}),
     "generations:compare": ("get", {"other": "THEIRS"}),
+    "sharing:review_status": ("post", {}),
+    "sharing:comment": ("post", {}),
+    "sharing:comment_resolve": ("post", {"comment_id": "COMMENT"}),
+    "sharing:review_live": ("get", {}),
+    # These take the clip's project (placeholders filled in by the test).
+    "sharing:project_link_create": ("post", {"pk": "PROJECT"}),
+    "sharing:project_link_revoke": ("post", {"pk": "PROJECT", "link_id": "PROJECT_LINK"}),
 }
 
 
@@ -71,6 +79,12 @@ def test_another_users_generation_is_404_on_every_route(client, user, theirs, na
         kwargs["link_id"] = share_services.share_create(generation=theirs).pk
     if kwargs.get("other") == "THEIRS":
         kwargs["other"] = theirs.pk
+    if kwargs.get("comment_id") == "COMMENT":
+        kwargs["comment_id"] = Comment.objects.create(generation=theirs, body="x", start=1).pk
+    if kwargs.get("pk") == "PROJECT":
+        kwargs["pk"] = theirs.project_id
+    if kwargs.get("link_id") == "PROJECT_LINK":
+        kwargs["link_id"] = ProjectReviewLink.objects.create(project_id=theirs.project_id).pk
     client.force_login(user)
     response = getattr(client, method)(reverse(name, kwargs=kwargs))
     assert response.status_code == 404
@@ -78,6 +92,10 @@ def test_another_users_generation_is_404_on_every_route(client, user, theirs, na
     assert theirs.status == Status.SUCCEEDED
     assert not theirs.starred
     assert theirs.share_links.filter(revoked_at__isnull=False).count() == 0
+    assert theirs.review_status == "draft"
+    assert not Comment.objects.filter(generation=theirs, resolved_at__isnull=False).exists()
+    assert not ProjectReviewLink.objects.filter(revoked_at__isnull=False).exists()
+    assert Comment.objects.filter(generation=theirs).count() == (name == "sharing:comment_resolve")
 
 
 @pytest.mark.parametrize("action", ["delete", "download"])

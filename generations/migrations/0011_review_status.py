@@ -27,4 +27,8 @@ class Migration(migrations.Migration):
             model_name="generation",
             index=models.Index(fields=["workspace", "review_status"], name="gen_ws_review"),
         ),
+        migrations.AddIndex(
+            model_name="generation",
+            index=models.Index(fields=["project", "review_status"], name="gen_project_review"),
+        ),
     ]
