@@ -11,12 +11,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
 from generations.models import Generation, ReviewStatus
 from sharing.models import Comment, Notification, ProjectReviewLink, ReviewChange, ShareLink
+from webhooks import services as webhooks
 from workspaces.models import Membership, Project
 from workspaces.services import audit
 
@@ -79,6 +81,10 @@ def status_set(*, generation: Generation, to: str, author: Author, can: Any = No
                 actor=author.user,
                 guest_name=author.name,
             )
+            change = {"from": current, "to": to, "by": author_label(author)}
+            _emit(generation, "clip.status_changed", change)
+            if to == ReviewStatus.APPROVED:
+                _emit(generation, "clip.approved", change)
     generation.review_status = to if moved else current
     return bool(moved)
 
@@ -140,7 +146,41 @@ def comment_add(
         # The clip's page and open galleries refresh from the clip's last change.
         Generation.objects.filter(pk=generation.pk).update(updated_at=now)
         _notify_mentions(comment, clip_url)
+        _emit(
+            generation,
+            "clip.comment_added",
+            {
+                "comment_id": str(comment.pk),
+                "by": author_label(author),
+                "start": begin,
+                "end": finish,
+                "body": text[:500],
+            },
+        )
     return comment
+
+
+def author_label(author: Author) -> str:
+    if author.user is not None:
+        return author.user.get_username()
+    return f"{author.name} (guest)"
+
+
+def _emit(generation: Generation, event: str, extra: dict[str, Any]) -> None:
+    """Tell the workspace's webhooks, in the transaction of the change (sent on commit)."""
+    url = settings.STUDIO_PUBLIC_URL.rstrip("/") + generation.url
+    data = {
+        "generation_id": str(generation.pk),
+        "workspace_id": str(generation.workspace_id),
+        "project_id": str(generation.project_id),
+        "prompt": generation.prompt[:500],
+        "review_status": Generation.objects.filter(pk=generation.pk)
+        .values_list("review_status", flat=True)
+        .first(),
+        "url": url,
+        **extra,
+    }
+    webhooks.emit(workspace_id=generation.workspace_id, event=event, data=data)
 
 
 def comment_resolve(*, comment: Comment, user: Any, resolved: bool) -> bool:

@@ -162,7 +162,11 @@ def create(request: HttpRequest, pk: object) -> HttpResponse:
     access.require(can, "share")
     if generation.status != Status.SUCCEEDED:
         raise Http404("Only finished videos can be shared")
-    if gate.blocked(generation):
+    allow_comments = request.POST.get("allow_comments") == "1"
+    allow_approval = request.POST.get("allow_approval") == "1"
+    # A gated clip may still go out for review: a link on which guests comment or approve
+    # is how it gets approved, and its page offers no download until then.
+    if gate.blocked(generation) and not (allow_comments or allow_approval):
         return gate.refuse(request, gate.MESSAGE.format(project=generation.project.name))
     try:
         days = int(request.POST.get("expires_in_days") or 0)
@@ -172,8 +176,8 @@ def create(request: HttpRequest, pk: object) -> HttpResponse:
         generation=generation,
         actor=request.user,
         show_prompt=request.POST.get("show_prompt") == "1",
-        allow_comments=request.POST.get("allow_comments") == "1",
-        allow_approval=request.POST.get("allow_approval") == "1",
+        allow_comments=allow_comments,
+        allow_approval=allow_approval,
         expires_in_days=max(0, min(days, 365)) or None,
     )
     return _panel(request, generation, can)

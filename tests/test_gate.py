@@ -86,7 +86,7 @@ def test_the_clip_page_hides_download_until_approved(client, team):
     as_(client, team, "editor")
     page = client.get(reverse("generations:detail", args=[gated.pk])).content.decode()
     assert "?download=1" not in page and 'id="gate-notice"' in page
-    assert 'id="share-gated"' in page and reverse("sharing:create", args=[gated.pk]) not in page
+    assert 'id="share-gated"' in page  # only a review link can be made
     Generation.objects.filter(pk=gated.pk).update(review_status=ReviewStatus.APPROVED)
     page = client.get(reverse("generations:detail", args=[gated.pk])).content.decode()
     assert "?download=1" in page and reverse("sharing:create", args=[gated.pk]) in page
@@ -113,6 +113,13 @@ def test_share_create_is_refused_until_approved(client, team):
     response = client.post(url, HTTP_HX_REQUEST="true")
     assert response.status_code == 403 and REFUSED in response.content.decode()
     assert not ShareLink.objects.filter(generation=gated).exists()
+    review_link = client.post(url, {"allow_comments": "1"})
+    assert review_link.status_code == 302
+    link = ShareLink.objects.get(generation=gated)
+    assert link.allow_comments
+    public = client.get(f"/s/{token_for(link)}/").content.decode()
+    assert "?download=1" not in public  # a review link of a gated clip offers no download
+    link.delete()
     Generation.objects.filter(pk=gated.pk).update(review_status=ReviewStatus.APPROVED)
     assert client.post(url).status_code == 302
     assert ShareLink.objects.filter(generation=gated).count() == 1

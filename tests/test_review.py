@@ -273,3 +273,29 @@ def test_a_project_review_link_lists_the_projects_clips_in_review_live(world):
     )
     assert client.get(url).status_code == 410
     assert client.get(media).status_code == 410
+
+
+def test_review_changes_and_comments_reach_the_workspaces_webhooks(
+    world, django_capture_on_commit_callbacks
+):
+    from webhooks import services as webhooks
+    from webhooks.models import Delivery
+
+    events = ["clip.status_changed", "clip.approved", "clip.comment_added"]
+    webhooks.endpoint_create(
+        workspace=world.workspace,
+        actor=None,
+        url="https://hooks.example.com/in",
+        events=events,
+        fmt="standard",
+    )
+    Generation.objects.filter(pk=world.clip.pk).update(review_status=S.IN_REVIEW)
+    clip = Generation.objects.get(pk=world.clip.pk)
+    author = review.Author(user=world.users["reviewer"])
+    with django_capture_on_commit_callbacks():  # recorded now; nothing is sent here
+        review.comment_add(generation=clip, author=author, body="Logo later", start="00:03")
+        review.status_set(generation=clip, to=S.APPROVED, author=author, can=Can("reviewer"))
+    sent = dict(Delivery.objects.values_list("event", "body"))
+    assert set(sent) == set(events)
+    assert '"to": "approved"' in sent["clip.approved"] or '"to":"approved"' in sent["clip.approved"]
+    assert "Logo later" in sent["clip.comment_added"]
