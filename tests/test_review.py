@@ -299,3 +299,17 @@ def test_review_changes_and_comments_reach_the_workspaces_webhooks(
     assert set(sent) == set(events)
     assert '"to": "approved"' in sent["clip.approved"] or '"to":"approved"' in sent["clip.approved"]
     assert "Logo later" in sent["clip.comment_added"]
+
+
+def test_a_comment_offers_edit_and_run_to_those_who_generate(world):
+    review.comment_add(
+        generation=world.clip,
+        author=review.Author(user=world.users["reviewer"]),
+        body="Brighter sky",
+        start="2",
+    )
+    edit = reverse("generations:iterate", args=[world.clip.pk, "edit"])
+    page = client_for(world, "editor").get(world.clip.url).content.decode()
+    assert 'class="edit-from-comment"' in page and edit in page
+    page = client_for(world, "reviewer").get(world.clip.url).content.decode()
+    assert 'class="edit-from-comment"' not in page
