@@ -137,7 +137,7 @@ def test_an_image_generation_runs_entirely_on_s3(
                 "aspect_ratio": "1:1",
             },
             files={"first_frame": mf.upload("red.png", mf.png(color=(220, 0, 0)), "image/png")},
-            user=user,
+            **scoped(user),
         )
         generation = wait_until_finished(create_from_form(form, user).pk)
         assert generation.status == Status.SUCCEEDED, generation.error_message
