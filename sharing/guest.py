@@ -23,7 +23,7 @@ from generations.models import Generation, ReviewStatus
 from sharing import review
 from sharing.models import ProjectReviewLink, ShareLink
 from sharing.tokens import project_link_for_token
-from sharing.views import _live_link, _private, _share_context
+from sharing.views import live_link, make_private, share_context
 from studio.client_ip import client_ip
 from studiolib.files import serve_field_file
 
@@ -56,16 +56,16 @@ def _guest(request: HttpRequest) -> review.Author:
 def _refused(
     request: HttpRequest, link: ShareLink, token: str, message: str, status: int
 ) -> HttpResponse:
-    context = _share_context(request, link, token)
+    context = share_context(request, link, token)
     context.update(error=message, posted=request.POST, **review.guest_context(link))
     response = render(request, "share/page.html", context, status=status)
-    _private(response, posts=True)
+    make_private(response, posts=True)
     return response
 
 
 def _posting(request: HttpRequest, token: str, what: str) -> tuple[ShareLink, review.Author]:
     """The live link and the guest, or the answer to send instead (raised as _Answer)."""
-    link = _live_link(request, token)
+    link = live_link(request, token)
     if isinstance(link, HttpResponse):
         raise _Answer(link)
     allowed = link.allow_comments if what == "comment" else link.allow_approval
@@ -126,7 +126,7 @@ def _project_link(request: HttpRequest, token: str) -> ProjectReviewLink | HttpR
         raise Http404("No such link")
     if not link.is_live():
         response = render(request, "share/gone.html", status=410)
-        _private(response)
+        make_private(response)
         return response
     return link
 
@@ -167,7 +167,7 @@ def project_page(request: HttpRequest, token: str) -> HttpResponse:
             "live_seconds": settings.STUDIO_LIVE_REFRESH_SECONDS * 2,
         },
     )
-    _private(response)
+    make_private(response)
     return response
 
 
@@ -183,5 +183,5 @@ def project_media(request: HttpRequest, token: str, clip: object, kind: str) -> 
     response = serve_field_file(
         request, field, filename=f"seedance-{kind}", download=False, cache_control="no-store"
     )
-    _private(response)
+    make_private(response)
     return response

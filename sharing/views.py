@@ -33,7 +33,7 @@ _PRIVATE_HEADERS = {
 }
 
 
-def _private(response: HttpResponse, *, posts: bool = False) -> None:
+def make_private(response: HttpResponse, *, posts: bool = False) -> None:
     for header, value in _PRIVATE_HEADERS.items():
         response[header] = value
     if posts:
@@ -42,18 +42,18 @@ def _private(response: HttpResponse, *, posts: bool = False) -> None:
         response["Referrer-Policy"] = "same-origin"
 
 
-def _live_link(request: HttpRequest, token: str) -> ShareLink | HttpResponse:
+def live_link(request: HttpRequest, token: str) -> ShareLink | HttpResponse:
     link = link_for_token(token)
     if link is None:
         raise Http404("No such link")
     if not link.is_live() or not link.generation.video:
         response = render(request, "share/gone.html", status=410)
-        _private(response)
+        make_private(response)
         return response
     return link
 
 
-def _share_context(request: HttpRequest, link: ShareLink, token: str) -> dict[str, object]:
+def share_context(request: HttpRequest, link: ShareLink, token: str) -> dict[str, object]:
     base = request.build_absolute_uri(f"/s/{token}/")
     return {
         "link": link,
@@ -86,21 +86,21 @@ def share_embed(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _shared_page(request: HttpRequest, token: str, template: str) -> HttpResponse:
-    link = _live_link(request, token)
+    link = live_link(request, token)
     if isinstance(link, HttpResponse):
         return link
     services.share_viewed(link=link)
-    context = _share_context(request, link, token)
+    context = share_context(request, link, token)
     if link.allow_comments or link.allow_approval:
         context.update(review.guest_context(link))
     response = render(request, template, context)
-    _private(response, posts=link.allow_comments or link.allow_approval)
+    make_private(response, posts=link.allow_comments or link.allow_approval)
     return response
 
 
 @require_GET
 def share_media(request: HttpRequest, token: str, kind: str) -> HttpResponse:
-    link = _live_link(request, token)
+    link = live_link(request, token)
     if isinstance(link, HttpResponse):
         return link
     generation = link.generation
@@ -110,7 +110,7 @@ def share_media(request: HttpRequest, token: str, kind: str) -> HttpResponse:
     download = request.GET.get("download") == "1"
     if download and gate.blocked(generation):
         response = gate.refuse(request, gate.PUBLIC_MESSAGE, public=True)
-        _private(response)
+        make_private(response)
         return response
     response = serve_field_file(
         request,
@@ -119,7 +119,7 @@ def share_media(request: HttpRequest, token: str, kind: str) -> HttpResponse:
         download=download,
         cache_control=_PRIVATE_HEADERS["Cache-Control"],
     )
-    _private(response)
+    make_private(response)
     return response
 
 
