@@ -20,15 +20,18 @@ from billing.ledger import ZERO
 from billing.models import Budget, Dimension, SpendDay
 from billing.services import alert_text, month_of
 from studiolib import tiers
-from workspaces.models import Project
+from workspaces.models import Project, Workspace
 
 SUMS = ("clips", "estimated", "settled_clips", "settled", "spend")
 
 
-def alerts(workspace_id: Any) -> list[str]:
+def alerts(workspace: Workspace) -> list[str]:
     """The budgets of the workspace that set off their alert this month, as sentences for
-    the studio's banner (one query when there are none)."""
+    the studio's banner. No query unless one alerted this month (``budget_alert_month``)."""
     month = month_of(timezone.now())
+    if workspace.budget_alert_month != month[0]:
+        return []
+    workspace_id = workspace.pk
     alerted = list(
         Budget.objects.filter(workspace_id=workspace_id, alerted_month=month[0]).select_related(
             "project"

@@ -145,6 +145,7 @@ def _alert(*, budget: Budget, used: Decimal, month: date, actor: Any) -> str:
     )
     if not marked:
         return ""
+    Workspace.objects.filter(pk=budget.workspace_id).update(budget_alert_month=month)
     text = alert_text(budget=budget, used=used)
     audit(workspace=budget.workspace_id, actor=actor, action="budget.alert", summary=text)
     transaction.on_commit(lambda: _email_admins(budget=budget, text=text))

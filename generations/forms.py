@@ -131,6 +131,12 @@ class BaseGenerationForm(StudioLayout, ReferenceCollector, forms.Form):
                 field.queryset = self._outputs(field.output_kind)
                 field.chosen = self.data.get(name) or self.initial.get(name)
 
+    def show_projects(self, projects: list[Project]) -> None:
+        """Render the project select from a list the page has already read (the gallery's
+        filter bar reads the same projects), instead of querying them again."""
+        field = self.fields["project"]
+        field.choices = [("", field.empty_label)] + [(p.pk, p.name) for p in projects]
+
     def _outputs(self, kind: str) -> QuerySet[Generation]:
         mine = self.clips.filter(status=Status.SUCCEEDED)
         return mine.exclude(last_frame="") if kind == "last_frame" else mine.exclude(video="")

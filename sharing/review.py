@@ -219,6 +219,9 @@ def _notify_mentions(comment: Comment, clip_url: str) -> None:
             created_at=comment.created_at,
             text=text[:300],
         )
+        Membership.objects.filter(workspace_id=generation.workspace_id, user=user).update(
+            unread_hint=True
+        )
         if user.email:
             transaction.on_commit(lambda to=user.email, text=text: _mail(to, text, clip_url))
 
@@ -244,8 +247,12 @@ def guest_context(link: ShareLink) -> dict[str, object]:
     }
 
 
-def unread_count(user: Any) -> int:
+def unread_count(user: Any, memberships: list[Membership] | None = None) -> int:
+    """The user's unread inbox entries in the workspaces they belong to. Given the user's
+    memberships (already read for the header), no query unless one has ``unread_hint``."""
     if not getattr(user, "is_authenticated", False):
+        return 0
+    if memberships is not None and not any(m.unread_hint for m in memberships):
         return 0
     return Notification.objects.filter(
         user=user, read_at__isnull=True, workspace__memberships__user=user
@@ -253,9 +260,16 @@ def unread_count(user: Any) -> int:
 
 
 def inbox_read(*, user: Any) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    """Mark every entry read and clear the hints. The memberships are locked first, so an
+    entry made meanwhile either is marked read here or sets its hint again after us."""
+    with transaction.atomic():
+        mine = Membership.objects.select_for_update().filter(user=user)
+        list(mine.values_list("pk", flat=True))
+        marked = Notification.objects.filter(user=user, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+        mine.update(unread_hint=False)
+    return marked
 
 
 def project_link_create(*, project: Project, actor: Any) -> ProjectReviewLink:

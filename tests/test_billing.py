@@ -9,6 +9,7 @@ from decimal import ROUND_CEILING, Decimal
 import pytest
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from billing import selectors
 from billing.models import Budget, Dimension, LedgerEntry, SpendDay
@@ -18,7 +19,7 @@ from generations.services import generation_cancel, generation_create, library
 from generations.services.lifecycle import fail
 from studiolib import errors
 from tests.billing_support import CLIP, PRICE, login_to, make_team
-from workspaces.models import AuditEntry
+from workspaces.models import AuditEntry, Workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +170,10 @@ def test_the_studio_page_shows_the_alert_banner(client, team):
     create(team)
     page = client.get("/").content.decode()
     assert "The workspace budget is at 50% this month" in page
-    assert selectors.alerts(team.workspace.pk) == [
+    workspace = Workspace.objects.get(pk=team.workspace.pk)
+    # The alert marks the workspace's month, which is what lets the banner read budgets.
+    assert workspace.budget_alert_month == month_of(timezone.now())[0]
+    assert selectors.alerts(workspace) == [
         "The workspace budget is at 50% this month: $0.38 of $0.75."
     ]
 

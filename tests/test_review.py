@@ -16,6 +16,7 @@ from sharing.tokens import project_token_for, token_for
 from tests.access_matrix import MEMBER_ROLES
 from tests.matrix_world import build_world, client_for, finished_clip
 from workspaces.access import ABILITIES, Can
+from workspaces.models import Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -160,8 +161,11 @@ def test_a_mention_notifies_the_member_in_the_inbox_live_and_by_mail(
     assert owner_client.get(clip_live, {"v": token}).status_code == 204
     inbox = owner_client.get(reverse("sharing:inbox")).content.decode()
     assert "mentioned you" in inbox
+    assert Membership.objects.get(workspace=world.workspace, user=owner).unread_hint
     owner_client.post(reverse("sharing:inbox_read"))
     assert review.unread_count(owner) == 0
+    # Read: the hint is cleared, so the header counts without a query.
+    assert not Membership.objects.get(workspace=world.workspace, user=owner).unread_hint
     # Nobody else has it: the editor's own inbox is empty.
     assert review.unread_count(world.users["editor"]) == 0
 

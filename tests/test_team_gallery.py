@@ -12,11 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.services import month_of
 from generations import services
 from generations.models import Generation, Status
 from tests.factories import UserFactory
 from workspaces import access
-from workspaces.models import Membership, Project, Role
+from workspaces.models import Membership, Project, Role, Workspace
 from workspaces.services import (
     default_project,
     personal_workspace,
@@ -181,6 +182,36 @@ def test_a_team_gallery_takes_the_same_queries_at_10_and_200(client, user, team)
     for i, who in enumerate(members.values()):
         clips(who, workspace, 38, project=projects[i % 3], status=Status.RUNNING)
     assert count() == small
+
+
+def test_a_warm_gallery_reads_four_tables_and_hints_add_the_inbox_and_budgets(client, user, team):
+    """Session, user, memberships and the page: the inbox count and the budget banner are
+    read only when a membership's hint or the workspace's alert month says there is
+    something to show, and the project lists come from the fragment cache."""
+    workspace, members = team
+    for i in range(3):
+        project_create(workspace=workspace, actor=user, name=f"P{i}")
+    clips(members[Role.EDITOR], workspace, 5)
+    enter(client, members[Role.EDITOR], workspace)
+    client.get("/")
+
+    def tables() -> list[str]:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/").status_code == 200
+        return [q["sql"].split(" FROM ", 1)[-1].split()[0] for q in ctx.captured_queries]
+
+    quiet = tables()
+    assert len(quiet) == 4, quiet
+    assert not any("notification" in t or "budget" in t for t in quiet)
+
+    Membership.objects.filter(workspace=workspace, user=members[Role.EDITOR]).update(
+        unread_hint=True
+    )
+    Workspace.objects.filter(pk=workspace.pk).update(budget_alert_month=month_of(timezone.now())[0])
+    hinted = tables()
+    assert len(hinted) == 6, hinted
+    assert any("sharing_notification" in t for t in hinted)
+    assert any("billing_budget" in t for t in hinted)
 
 
 def actions(html: str) -> str:

@@ -32,6 +32,10 @@ class Workspace(models.Model):
     # introduced workspaces); they can create more and be invited into others.
     personal = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # The month in which a budget of this workspace last set off its alert (kept by
+    # billing.services). Every page's header shows those alerts; it reads the budgets only
+    # when this is the current month, so the rest of the time the banner costs no query.
+    budget_alert_month = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -48,6 +52,10 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=10, choices=Role.choices)
     joined_at = models.DateTimeField(default=timezone.now)
+    # Set when an inbox entry is made for this member here, cleared when they read their
+    # inbox (sharing.review). The header counts unread entries only when one of the user's
+    # memberships has it set, so the count costs no query for an empty inbox.
+    unread_hint = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["joined_at", "pk"]

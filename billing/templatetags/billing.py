@@ -23,8 +23,8 @@ ROW = (
 
 
 @register.simple_tag
-def budget_alerts(workspace_id: Any) -> list[str]:
-    return selectors.alerts(workspace_id) if workspace_id else []
+def budget_alerts(workspace: Any) -> list[str]:
+    return selectors.alerts(workspace) if workspace else []
 
 
 def money(amount: Decimal) -> str:

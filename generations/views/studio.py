@@ -33,6 +33,12 @@ def _form(request: HttpRequest, form_class: type[BaseGenerationForm], *args: Any
     return form_class(*args, clips=clips, projects=projects, **kw)
 
 
+def _pristine_form(request: HttpRequest, projects: list[Project]) -> BaseGenerationForm:
+    form = _form(request, form_for(Mode.TEXT))
+    form.show_projects(projects)
+    return form
+
+
 def _gallery_context(request: HttpRequest) -> dict[str, Any]:
     filters = selectors.Filters.from_query(request.GET)
     member, can = access.current(request)
@@ -68,7 +74,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
         return render(request, "generations/gallery.html#gallery_wrap", context)
     # A fresh form is the same HTML for everyone: the template reuses it from the fragment
     # cache, and only builds (and prices) the form when it is not there yet.
-    form = SimpleLazyObject(lambda: _form(request, form_for(Mode.TEXT)))
+    form = SimpleLazyObject(lambda: _pristine_form(request, context["projects"].open))
     context.update(form=form, estimate=lambda: form.estimate(), pristine_mode=Mode.TEXT.value)
     return render(request, "generations/gallery.html", context)
 

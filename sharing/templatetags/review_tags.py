@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString
 
 from sharing.review import unread_count
 from sharing.review_views import panel_context
+from workspaces import access
 
 register = template.Library()
 
@@ -27,9 +28,11 @@ def review_panel(context: template.Context, generation: object, can: object) -> 
 @register.simple_tag(takes_context=True)
 def inbox_count(context: template.Context, oob: bool = False) -> SafeString:
     request = context["request"]
+    user = request.user
+    mine = access.choices(request) if user.is_authenticated else None
     return render_to_string(
         "sharing/review.html#inbox_count",
-        {"unread": unread_count(request.user), "oob": oob},
+        {"unread": unread_count(user, mine), "oob": oob},
         request=request,
     )
 
