@@ -90,6 +90,7 @@ def figures(report: Callable[..., None]) -> None:
     beyond, errors, made = 0, [], []
     budget = None
     warmed = 0
+    finished = False
     processes, barrier, results = _members(members, project)
     try:
         for burst in range(WARM_UP + ROUNDS):
@@ -113,8 +114,11 @@ def figures(report: Callable[..., None]) -> None:
                 warmed += len(created)
             beyond += max(0, outcomes.count("created") - FITS)
             errors += [o for o in outcomes if o not in ("created", "refused")]
+        barrier.wait(timeout=600)  # the members exit only now, after the last burst
+        finished = True
     finally:
-        barrier.abort()  # a member still waiting (after a failed round) stops
+        if not finished:  # a member still waiting (after a failed round) stops
+            barrier.abort()
         for process in processes:
             process.join(timeout=60)
             if process.is_alive():

@@ -51,4 +51,8 @@ def member(
             except Exception as exc:  # counted as neither: the figure reports it
                 outcome = f"{type(exc).__name__}: {exc}"
             results.put(((time.perf_counter() - began) * 1000, outcome, made))
+        # Stay until every member has reported: a process that exits (tears down Django,
+        # closes its connection) during the last burst takes the CPU from those still
+        # submitting, which a long-running web worker never does.
+        barrier.wait(timeout=600)
     connection.close()
