@@ -5,6 +5,7 @@ link the routes point at."""
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from billing.models import Budget
+from campaigns.models import Batch, BatchItem, BatchRow, Recipe
 from generations.models import Generation, Reference, ReferenceRole, Status
 from sharing.models import ShareLink
 from tests import media_factory
@@ -100,7 +102,7 @@ def build_world() -> World:
         project=default_project(outsider_workspace),
         prompt="Outsider clip",
     )
-    return World(
+    world = World(
         workspace=workspace,
         users=users,
         memberships=memberships,
@@ -125,6 +127,56 @@ def build_world() -> World:
             secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
         ),
     )
+    return campaign(world)
+
+
+def campaign(world: World) -> World:
+    """The team's batch (one row; its 16:9 cell is ``clip``, its 9:16 cell failed) and a
+    recipe saved by the editor."""
+    editor = world.users["editor"]
+    failed = GenerationFactory(
+        user=editor,
+        workspace=world.workspace,
+        project=world.project,
+        prompt=world.clip.prompt,
+        aspect_ratio="9:16",
+        status=Status.FAILED,
+        error_code="moderation",
+        error_message="The provider refused the prompt.",
+        finished_at=timezone.now(),
+    )
+    batch = Batch.objects.create(
+        workspace=world.workspace,
+        project=world.project,
+        created_by=editor,
+        name="Matrix batch",
+        template="{{hook}}",
+        columns=["hook"],
+        formats=["16:9", "9:16"],
+        tiers=[world.clip.model],
+        settings={"duration": 5, "seed": None},
+        form_token=uuid.uuid4(),
+    )
+    row = BatchRow.objects.create(
+        batch=batch, number=1, variables={"hook": world.clip.prompt}, prompt=world.clip.prompt
+    )
+    BatchItem.objects.create(
+        batch=batch, row=row, aspect_ratio="16:9", model=world.clip.model, generation=world.clip
+    )
+    world.batch = batch
+    world.failed_cell = BatchItem.objects.create(
+        batch=batch, row=row, aspect_ratio="9:16", model=failed.model, generation=failed
+    )
+    world.recipe = Recipe.objects.create(
+        workspace=world.workspace,
+        created_by=editor,
+        name="Matrix recipe",
+        template="{{hook}}",
+        columns=["hook"],
+        formats=["16:9"],
+        tiers=[world.clip.model],
+    )
+    return world
 
 
 def client_for(world: World, role: str) -> Client:
