@@ -92,6 +92,10 @@ class BatchForm(forms.Form):
         self.rows_from = ""  # the uploaded file's name, once its rows are in the text box
 
     @property
+    def choice_fields(self) -> list[forms.BoundField]:
+        return [self["formats"], self["tiers"]]
+
+    @property
     def switch_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in ("generate_audio", "watermark", "camera_fixed")]
 

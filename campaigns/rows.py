@@ -115,6 +115,11 @@ def parse(
                 ]
             )
         columns = _columns(header, names)
+        shape = Shape(
+            width=len(columns),
+            positions={name: columns.index(name) for name in names},
+            unnamed=[index for index, name in enumerate(columns) if not name],
+        )
         problems: list[str] = []
         rows: list[Row] = []
         number = 0
@@ -129,7 +134,7 @@ def parse(
                         "the rows into several batches."
                     ]
                 )
-            row = _row(number, cells, columns, names, template, check_prompt, problems)
+            row = _row(number, cells, shape, template, check_prompt, problems)
             if row is not None:
                 rows.append(row)
             if len(problems) >= MAX_ERRORS:
@@ -178,31 +183,38 @@ def _columns(header: list[str], names: list[str]) -> list[str]:
     return columns
 
 
+@dataclass(frozen=True)
+class Shape:
+    """The header's facts every row is read with, worked out once."""
+
+    width: int
+    positions: dict[str, int]  # each variable's column index
+    unnamed: list[int]  # columns with no name in the header line
+
+
 def _row(
     number: int,
     cells: list[str],
-    columns: list[str],
-    names: list[str],
+    shape: Shape,
     template: str,
     check_prompt: Callable[[str], str],
     problems: list[str],
 ) -> Row | None:
-    for index in range(len(columns), len(cells)):
+    for index in range(shape.width, len(cells)):
         if cells[index].strip():
             problems.append(
                 f"Row {number}, column {index + 1} has a value but the header line names "
-                f"only {len(columns)} columns."
+                f"only {shape.width} columns."
             )
             return None
-    for index, name in enumerate(columns):
-        if not name and index < len(cells) and cells[index].strip():
+    for index in shape.unnamed:
+        if index < len(cells) and cells[index].strip():
             problems.append(
                 f"Row {number}, column {index + 1} has a value but no name in the header line."
             )
             return None
     values = {}
-    for name in names:
-        index = columns.index(name)
+    for name, index in shape.positions.items():
         value = cells[index].strip() if index < len(cells) else ""
         if not value:
             problems.append(f"Row {number}, column '{name}' is empty.")
@@ -211,7 +223,7 @@ def _row(
     try:
         prompt = check_prompt(render(template, values))
     except ValueError as exc:
-        longest = max(names, key=lambda name: len(values[name]))
+        longest = max(values, key=lambda name: len(values[name]))
         problems.append(
             f"Row {number}, column '{longest}' (its longest value): the prompt made from "
             f"this row is refused: {exc}"
