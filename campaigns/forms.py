@@ -92,6 +92,17 @@ class BatchForm(forms.Form):
         self.rows_from = ""  # the uploaded file's name, once its rows are in the text box
 
     @property
+    def project_options(self) -> list[tuple[str, str, bool]]:
+        """(id, name, chosen) of each open project, read in one light query: the page
+        draws the select itself (a workspace may have many projects, and the widget renders
+        a template per option)."""
+        chosen = str(self["project"].value() or "")
+        return [
+            (str(pk), name, str(pk) == chosen)
+            for pk, name in self.fields["project"].queryset.values_list("pk", "name")
+        ]
+
+    @property
     def choice_fields(self) -> list[forms.BoundField]:
         return [self["formats"], self["tiers"]]
 

@@ -57,10 +57,9 @@ class World:
     budget: Any
     # --- webhooks (issue 15, C): an endpoint of the team workspace -----------------------
     webhook: Any
-    # --- campaigns: a batch of the team with one row in two cells (``clip``, finished, and
-    # ``failed_cell``'s clip, failed), and a recipe saved by the editor ---------------------
+    # --- campaigns: a batch of the team whose one cell is ``clip``, and a recipe saved by
+    # the editor ------------------------------------------------------------------------
     batch: Any = None
-    failed_cell: Any = None
     recipe: Any = None
 
 

@@ -131,21 +131,11 @@ def build_world() -> World:
 
 
 def campaign(world: World) -> World:
-    """The team's batch (one row; its 16:9 cell is ``clip``, its 9:16 cell failed) and a
-    recipe saved by the editor."""
+    """The team's batch (one row; its 16:9 cell is ``clip``) and a recipe saved by the
+    editor. Rows that need a failed cell make one (``tests.test_campaigns_access``), so the
+    other rows' counts of the team's clips stay as they were."""
     editor = world.users["editor"]
-    failed = GenerationFactory(
-        user=editor,
-        workspace=world.workspace,
-        project=world.project,
-        prompt=world.clip.prompt,
-        aspect_ratio="9:16",
-        status=Status.FAILED,
-        error_code="moderation",
-        error_message="The provider refused the prompt.",
-        finished_at=timezone.now(),
-    )
-    batch = Batch.objects.create(
+    world.batch = Batch.objects.create(
         workspace=world.workspace,
         project=world.project,
         created_by=editor,
@@ -158,14 +148,14 @@ def campaign(world: World) -> World:
         form_token=uuid.uuid4(),
     )
     row = BatchRow.objects.create(
-        batch=batch, number=1, variables={"hook": world.clip.prompt}, prompt=world.clip.prompt
+        batch=world.batch, number=1, variables={"hook": world.clip.prompt}, prompt=world.clip.prompt
     )
     BatchItem.objects.create(
-        batch=batch, row=row, aspect_ratio="16:9", model=world.clip.model, generation=world.clip
-    )
-    world.batch = batch
-    world.failed_cell = BatchItem.objects.create(
-        batch=batch, row=row, aspect_ratio="9:16", model=failed.model, generation=failed
+        batch=world.batch,
+        row=row,
+        aspect_ratio="16:9",
+        model=world.clip.model,
+        generation=world.clip,
     )
     world.recipe = Recipe.objects.create(
         workspace=world.workspace,
