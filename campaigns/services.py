@@ -116,7 +116,8 @@ def item_retry(*, item: BatchItem, user: Any) -> Generation:
     any other, recorded as the cell's latest attempt (the next version of its clip)."""
     with transaction.atomic():
         locked = (
-            BatchItem.objects.select_for_update()
+            # Only the cell's row is locked (its clip may be gone: an outer join).
+            BatchItem.objects.select_for_update(of=("self",))
             .select_related("batch", "row", "generation__project")
             .get(pk=item.pk)
         )
