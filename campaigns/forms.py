@@ -77,7 +77,13 @@ class BatchForm(forms.Form):
     camera_fixed = _studio_field("camera_fixed")
     return_last_frame = _studio_field("return_last_frame")
     project = _studio_field("project")
-    token = forms.UUIDField(widget=forms.HiddenInput)
+    token = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "This page has expired: reload it and try again.",
+            "invalid": "This page has expired: reload it and try again.",
+        },
+    )
     digest = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, projects: QuerySet[Project], **kwargs: Any) -> None:

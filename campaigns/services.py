@@ -37,7 +37,7 @@ class RecipeError(Exception):
 def batch_create(*, user: Any, workspace: Workspace, plan: Plan, token: Any) -> Batch:
     """The batch with every generation of ``plan``, or ``BatchRefused`` and nothing at all.
     Returns the existing batch when ``token`` was used before in this workspace."""
-    earlier = Batch.objects.filter(form_token=token, workspace=workspace).first()
+    earlier = _made_with(token, workspace)
     if earlier is not None:
         return earlier
     project = plan.project or default_project(workspace)
@@ -71,13 +71,22 @@ def batch_create(*, user: Any, workspace: Workspace, plan: Plan, token: Any) -> 
                 now=now,
             )
     except IntegrityError:
-        earlier = Batch.objects.filter(form_token=token, workspace=workspace).first()
+        earlier = _made_with(token, workspace)
         if earlier is None:
             raise
         return earlier
     except (limits.LimitExceeded, billing.BudgetExceeded) as exc:
         raise BatchRefused(f"Nothing was created. {exc}") from None
     return batch
+
+
+def _made_with(token: Any, workspace: Workspace) -> Batch | None:
+    """The batch this form token already made, if any. Tokens are random and unique, so a
+    token of another workspace's batch is a forged or stale form: refused."""
+    earlier = Batch.objects.filter(form_token=token).first()
+    if earlier is not None and earlier.workspace_id != workspace.pk:
+        raise BatchRefused("This form was already used. Reload the page and try again.")
+    return earlier
 
 
 def _generations(

@@ -30,6 +30,18 @@ def _form(request: HttpRequest, *args: Any, **kwargs: Any) -> BatchForm:
     return BatchForm(*args, projects=projects, **kwargs)
 
 
+def _posted(request: HttpRequest) -> BatchForm:
+    """The posted form; an upload refused while it streamed (``CappedUploadHandler``) is
+    said next to the file field, and the form is not valid whatever else it holds."""
+    form = _form(request, request.POST, request.FILES)
+    rejected = getattr(request, "upload_rejected", "")
+    if rejected:
+        form.full_clean()
+        form.plan = None
+        form.add_error("rows_file", rejected)
+    return form
+
+
 def _builder(request: HttpRequest, form: BatchForm, **extra: Any) -> HttpResponse:
     """The form with its preview: the partial for htmx, else the whole page (200 either
     way: an invalid form is an answer, not an error)."""
@@ -73,7 +85,7 @@ def new(request: HttpRequest) -> HttpResponse:
 @require_POST
 def preview(request: HttpRequest) -> HttpResponse:
     access.require(access.current(request)[1], "generate")
-    form = _form(request, request.POST, request.FILES)
+    form = _posted(request)
     if form.is_valid():
         form.data = form.data.copy()
         form.data["digest"] = form.plan.digest
@@ -84,7 +96,7 @@ def preview(request: HttpRequest) -> HttpResponse:
 @require_POST
 def create(request: HttpRequest) -> HttpResponse:
     access.require(access.current(request)[1], "generate")
-    form = _form(request, request.POST, request.FILES)
+    form = _posted(request)
     if not form.is_valid():
         return _builder(request, form)
     plan = form.plan

@@ -142,6 +142,27 @@ def test_too_large_rows_are_refused(client, editor, sim, settings):
     nothing_created(sim, before)
 
 
+def test_an_upload_refused_while_it_streams_is_said_and_nothing_made(client, editor, sim, settings):
+    settings.UPLOAD_MAX_REQUEST_BYTES = 1000
+    before = sim.stats()
+    upload = SimpleUploadedFile("rows.csv", ROWS.encode() * 20)
+    response = client.post(reverse("campaigns:create"), batch_data(rows_file=upload))
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "can be sent at once." in text
+    nothing_created(sim, before)
+
+
+def test_a_form_token_of_another_workspace_is_refused(client, editor, sim, other_user, no_broker):
+    data = batch_data()
+    response = submit(client, data)
+    assert response.status_code == 302
+    client.force_login(other_user)
+    again = submit(client, data)
+    assert "This form was already used" in text_of(again)
+    assert Batch.objects.count() == 1 and Generation.objects.count() == 6
+
+
 def test_settings_are_checked_by_the_studio_form(client, editor, sim):
     before = sim.stats()
     response = preview(client, batch_data(duration="16", tiers=["seedance2.0-4k"]))
