@@ -114,7 +114,8 @@ def check_and_record(
             what = f"These {len(entries)} videos" if len(entries) > 1 else "This video"
             raise BudgetExceeded(
                 f"{what} (~{_money(cost)}) would pass the {budget.name} budget of "
-                f"{_money(budget.amount)} this month ({_money(used)} used). "
+                f"{_money(budget.amount)} this month ({_money(used)} used) by "
+                f"{_money(used + cost - budget.amount)}. "
                 f"It resets {month[1]:%Y-%m-%d} 00:00 UTC; an admin can raise it on the "
                 "Budgets page."
             )

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "generations",
     "sharing",
     "webhooks",
+    "campaigns",
 ]
 
 MIDDLEWARE = [
@@ -357,6 +358,10 @@ STUDIO_MAX_IN_FLIGHT = env_int("STUDIO_MAX_IN_FLIGHT", 5)
 STUDIO_MAX_PER_MINUTE = env_int("STUDIO_MAX_PER_MINUTE", 10)
 STUDIO_MAX_SPEND_PER_DAY = env_float("STUDIO_MAX_SPEND_PER_DAY", 50.0)
 STUDIO_MAX_SPEND_PER_MONTH = env_float("STUDIO_MAX_SPEND_PER_MONTH", 500.0)
+
+# --- Campaign batches: the most rows one batch may have, and the largest CSV it takes -----
+CAMPAIGN_MAX_ROWS = env_int("CAMPAIGN_MAX_ROWS", 300)
+CAMPAIGN_MAX_CSV_BYTES = env_int("CAMPAIGN_MAX_CSV_BYTES", 1024 * 1024)
 
 # --- Content-Security-Policy (django-csp 4): no inline script, no eval ------------------
 _media_origins = env_list("CSP_MEDIA_ORIGINS")

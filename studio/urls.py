@@ -26,5 +26,6 @@ urlpatterns = [
     path("", include("workspaces.urls")),
     path("", include("billing.urls")),
     path("", include("webhooks.urls")),
+    path("", include("campaigns.urls")),
     path("", include("generations.urls")),
 ]

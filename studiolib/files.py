@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -110,18 +110,44 @@ def _read(field: FieldFile) -> Iterator[bytes]:
             yield chunk
 
 
-def zip_response(files: Iterable[tuple[str, FieldFile]], *, filename: str) -> HttpResponse:
+def stored_sizes(files: Iterable[tuple[str, FieldFile]]) -> list[tuple[str, FieldFile, int]]:
+    """Each file with its size in storage; a file storage no longer has is left out (the
+    caller can tell which by the names that come back)."""
+    sized = []
+    for name, field in files:
+        try:
+            sized.append((name, field, field.size))
+        except OSError:
+            continue
+    return sized
+
+
+def zip_response(
+    files: Iterable[tuple[str, FieldFile]],
+    *,
+    filename: str,
+    extra: Sequence[tuple[str, bytes]] = (),
+) -> HttpResponse:
     """Stored files as one ZIP, streamed: the first bytes leave at once, memory stays at one
     chunk whatever the total, and the length is known up front (videos are not
     compressed further, so each entry's size is its file's). A file missing from storage
-    is left out rather than breaking the archive halfway."""
+    is left out rather than breaking the archive halfway. ``extra`` entries (a manifest)
+    are small bytes made by the caller, added after the files."""
+    return zip_sized_response(stored_sizes(files), filename=filename, extra=extra)
+
+
+def zip_sized_response(
+    files: Iterable[tuple[str, FieldFile, int]],
+    *,
+    filename: str,
+    extra: Sequence[tuple[str, bytes]] = (),
+) -> HttpResponse:
+    """``zip_response`` for files whose sizes were already read (``stored_sizes``)."""
     archive = ZipStream(compress_type=ZIP_STORED, sized=True)
-    for name, field in files:
-        try:
-            size = field.size
-        except OSError:
-            continue
+    for name, field, size in files:
         archive.add(_read(field), name, size=size)
+    for name, data in extra:
+        archive.add(data, name)
     response = StreamingHttpResponse(archive, content_type="application/zip")
     response["Content-Length"] = str(len(archive))
     response["Content-Disposition"] = content_disposition_header(True, filename)

@@ -57,6 +57,10 @@ class World:
     budget: Any
     # --- webhooks (issue 15, C): an endpoint of the team workspace -----------------------
     webhook: Any
+    # --- campaigns: a batch of the team whose one cell is ``clip``, and a recipe saved by
+    # the editor ------------------------------------------------------------------------
+    batch: Any = None
+    recipe: Any = None
 
 
 Builder = Callable[[World], dict]

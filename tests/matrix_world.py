@@ -5,6 +5,7 @@ link the routes point at."""
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from billing.models import Budget
+from campaigns.models import Batch, BatchItem, BatchRow, Recipe
 from generations.models import Generation, Reference, ReferenceRole, Status
 from sharing.models import ShareLink
 from tests import media_factory
@@ -100,7 +102,7 @@ def build_world() -> World:
         project=default_project(outsider_workspace),
         prompt="Outsider clip",
     )
-    return World(
+    world = World(
         workspace=workspace,
         users=users,
         memberships=memberships,
@@ -125,6 +127,46 @@ def build_world() -> World:
             secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
         ),
     )
+    return campaign(world)
+
+
+def campaign(world: World) -> World:
+    """The team's batch (one row; its 16:9 cell is ``clip``) and a recipe saved by the
+    editor. Rows that need a failed cell make one (``tests.test_campaigns_access``), so the
+    other rows' counts of the team's clips stay as they were."""
+    editor = world.users["editor"]
+    world.batch = Batch.objects.create(
+        workspace=world.workspace,
+        project=world.project,
+        created_by=editor,
+        name="Matrix batch",
+        template="{{hook}}",
+        columns=["hook"],
+        formats=["16:9", "9:16"],
+        tiers=[world.clip.model],
+        settings={"duration": 5, "seed": None},
+        form_token=uuid.uuid4(),
+    )
+    row = BatchRow.objects.create(
+        batch=world.batch, number=1, variables={"hook": world.clip.prompt}, prompt=world.clip.prompt
+    )
+    BatchItem.objects.create(
+        batch=world.batch,
+        row=row,
+        aspect_ratio="16:9",
+        model=world.clip.model,
+        generation=world.clip,
+    )
+    world.recipe = Recipe.objects.create(
+        workspace=world.workspace,
+        created_by=editor,
+        name="Matrix recipe",
+        template="{{hook}}",
+        columns=["hook"],
+        formats=["16:9"],
+        tiers=[world.clip.model],
+    )
+    return world
 
 
 def client_for(world: World, role: str) -> Client:

@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from campaigns.forms import BatchForm
 from generations.forms import FORMS
 from generations.models import Status
 from generations.selectors import Filters
@@ -41,10 +42,11 @@ VIEW_PARAMS = [
     "username",
     "password",
     "next",
+    "recipe",
 ]
 PARAMS = sorted(
     {*VIEW_PARAMS, *Filters.__dataclass_fields__}
-    | {name for form in FORMS.values() for name in form.base_fields}
+    | {name for form in (*FORMS.values(), BatchForm) for name in form.base_fields}
 )
 
 HOSTILE = [

@@ -117,7 +117,8 @@ def _check_spend(*, user: Any, cost: Decimal, now: datetime, count: int) -> None
             what = "These videos" if count > 1 else "This video"
             raise LimitExceeded(
                 f"{what} (~${cost:.2f}) would take your spend {period} past "
-                f"the ${limit:.2f} limit (${spent:.2f} used). It resets {_when(resets)}."
+                f"the ${limit:.2f} limit (${spent:.2f} used) by "
+                f"${spent + cost - Decimal(str(limit)):.2f}. It resets {_when(resets)}."
             )
 
 

@@ -1,0 +1,213 @@
+"""The campaign pages: new batch (form, preview, submit), the batch's live grid, retries,
+the ZIP, and recipes. Every object comes through ``workspaces.access``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from campaigns import download as zipping
+from campaigns import selectors, services
+from campaigns.forms import BatchForm, RecipeForm
+from campaigns.models import Batch, BatchItem, Recipe
+from studiolib import files, params
+from workspaces import access
+from workspaces.models import Project
+
+
+def _form(request: HttpRequest, *args: Any, **kwargs: Any) -> BatchForm:
+    projects, _ = access.scope(request, Project)
+    return BatchForm(*args, projects=projects, **kwargs)
+
+
+def _posted(request: HttpRequest) -> BatchForm:
+    """The posted form; an upload refused while it streamed (``CappedUploadHandler``) is
+    said next to the file field, and the form is not valid whatever else it holds."""
+    form = _form(request, request.POST, request.FILES)
+    rejected = getattr(request, "upload_rejected", "")
+    if rejected:
+        form.full_clean()
+        form.plan = None
+        form.add_error("rows_file", rejected)
+    return form
+
+
+def _builder(request: HttpRequest, form: BatchForm, **extra: Any) -> HttpResponse:
+    """The form with its preview: the partial for htmx, else the whole page (200 either
+    way: an invalid form is an answer, not an error)."""
+    template = "campaigns/new.html#builder" if request.htmx else "campaigns/new.html"
+    return render(request, template, {"form": form, "plan": form.plan, **extra})
+
+
+@login_required
+@require_GET
+def batch_list(request: HttpRequest) -> HttpResponse:
+    batches, can = access.scope(request, Batch)
+    recipes, _ = access.scope(request, Recipe)
+    context = {
+        "batches": selectors.batches(batches)[:100],
+        "recipes": recipes.select_related("created_by"),
+        "can": can,
+    }
+    return render(request, "campaigns/list.html", context)
+
+
+@login_required
+@require_GET
+def new(request: HttpRequest) -> HttpResponse:
+    access.require(access.current(request)[1], "generate")
+    initial: dict[str, Any] = {"token": uuid.uuid4(), "duration": 5}
+    recipe_id = params.text(request.GET.get("recipe"), max_length=20)
+    if recipe_id.isdigit():
+        recipe = access.get_for(request, Recipe, "view", pk=int(recipe_id))
+        initial.update(
+            name=recipe.name,
+            template=recipe.template,
+            rows_text=",".join(recipe.columns) + "\n" if recipe.columns else "",
+            formats=recipe.formats,
+            tiers=recipe.tiers,
+            **{k: v for k, v in recipe.settings.items() if v is not None},
+        )
+    return _builder(request, _form(request, initial=initial))
+
+
+@login_required
+@require_POST
+def preview(request: HttpRequest) -> HttpResponse:
+    access.require(access.current(request)[1], "generate")
+    form = _posted(request)
+    if form.is_valid():
+        form.data = form.data.copy()
+        form.data["digest"] = form.plan.digest
+    return _builder(request, form)
+
+
+@login_required
+@require_POST
+def create(request: HttpRequest) -> HttpResponse:
+    access.require(access.current(request)[1], "generate")
+    form = _posted(request)
+    if not form.is_valid():
+        return _builder(request, form)
+    plan = form.plan
+    if form.cleaned_data.get("digest") != plan.digest:
+        form.data = form.data.copy()
+        form.data["digest"] = plan.digest
+        note = "The batch changed since its preview: check the preview and generate again."
+        return _builder(request, form, notice=note)
+    try:
+        batch = services.batch_create(
+            user=request.user,
+            workspace=access.member(request).workspace,
+            plan=plan,
+            token=form.cleaned_data["token"],
+        )
+    except services.BatchRefused as exc:
+        form.add_error(None, str(exc))
+        return _builder(request, form)
+    if request.htmx:
+        return HttpResponseClientRedirect(batch_url(batch))
+    return redirect(batch_url(batch))
+
+
+def batch_url(batch: Batch) -> str:
+    return reverse("campaigns:detail", args=[batch.pk])
+
+
+def _grid_context(request: HttpRequest, batch: Batch, can: access.Can) -> dict[str, Any]:
+    seconds = settings.STUDIO_LIVE_REFRESH_SECONDS
+    return {
+        "batch": batch,
+        "grid": selectors.grid(batch),
+        "can": can,
+        "live_version": selectors.live_version(batch),
+        "live_seconds": seconds,
+    }
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk: object) -> HttpResponse:
+    batch, can = access.get(request, Batch, pk=pk)
+    context = _grid_context(request, batch, can)
+    context["recipe_form"] = RecipeForm(initial={"name": batch.name})
+    return render(request, "campaigns/batch.html", context)
+
+
+@login_required
+@require_GET
+def live(request: HttpRequest, pk: object) -> HttpResponse:
+    """One request per interval for the whole grid; 204 (nothing swapped) until a clip of
+    the batch changed."""
+    batch, can = access.get(request, Batch, pk=pk)
+    if selectors.live_version(batch) <= params.micros(request.GET.get("v")):
+        return HttpResponse(status=204)
+    return render(request, "campaigns/batch.html#live", _grid_context(request, batch, can))
+
+
+@login_required
+@require_POST
+def retry(request: HttpRequest, pk: object, item: int) -> HttpResponse:
+    cell = access.get_for(request, BatchItem, "generate", pk=item, batch_id=pk)
+    try:
+        services.item_retry(item=cell, user=request.user)
+    except services.BatchRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Row {cell.row.number} in {cell.aspect_ratio} was sent again.")
+    return redirect("campaigns:detail", pk=cell.batch_id)
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, pk: object) -> HttpResponse:
+    """Every finished clip the batch may hand out, and manifest.csv, as one streamed ZIP."""
+    batch = access.get_for(request, Batch, "download", pk=pk)
+    found = zipping.entries(batch, selectors.items(batch), brand=batch.workspace.name)
+    sized = files.stored_sizes(zipping.archive_files(found))
+    zipping.mark_missing(found, {name for name, _, _ in sized})
+    links = zipping.share_urls(found, absolute=request.build_absolute_uri)
+    manifest = zipping.manifest(found, link_url=links)
+    return files.zip_sized_response(
+        sized,
+        filename=f"{slugify(batch.name) or 'batch'}.zip",
+        extra=[(zipping.MANIFEST, manifest)],
+    )
+
+
+@login_required
+@require_POST
+def recipe_save(request: HttpRequest, pk: object) -> HttpResponse:
+    batch = access.get_for(request, Batch, "generate", pk=pk)
+    form = RecipeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the recipe a name (at most 80 characters).")
+        return redirect("campaigns:detail", pk=batch.pk)
+    try:
+        name = form.cleaned_data["name"]
+        recipe = services.recipe_save(batch=batch, name=name, user=request.user)
+    except services.RecipeError as exc:
+        messages.error(request, str(exc))
+        return redirect("campaigns:detail", pk=batch.pk)
+    messages.success(request, f"Saved the recipe “{recipe.name}”.")
+    return redirect("campaigns:list")
+
+
+@login_required
+@require_POST
+def recipe_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    recipe, can = access.get(request, Recipe, pk=pk)
+    access.require(can, services.recipe_delete_ability(recipe, request.user))
+    services.recipe_delete(recipe=recipe)
+    messages.success(request, f"Deleted the recipe “{recipe.name}”.")
+    return redirect("campaigns:list")
