@@ -61,7 +61,7 @@ def batch_create(*, user: Any, workspace: Workspace, plan: Plan, token: Any) -> 
                 created_at=now,
             )
             limits.lock_user(user)
-            limits.check_limits(user=user, cost=plan.total, now=now, count=plan.count)
+            limits.check_limits(user=user, cost=plan.total, now=now, count=plan.count, pace=False)
             made = _generations(batch, plan, user=user, workspace=workspace, project=project)
             billing.check_and_record(
                 workspace_id=workspace.pk,
@@ -108,7 +108,7 @@ def _generations(
                 data={**data, "group": row.group},
                 workspace=workspace,
                 project=project,
-                budget_checked=True,
+                checked_as_set=True,
             )
             made.append(generation)
             items.append(

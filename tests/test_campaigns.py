@@ -209,14 +209,27 @@ def test_a_batch_that_passes_a_budget_creates_nothing(client, editor, sim, no_br
     assert no_broker == []
 
 
-def test_a_batch_over_the_members_limits_creates_nothing(client, editor, sim, settings):
-    settings.STUDIO_MAX_IN_FLIGHT = 5
+def test_a_batch_over_the_members_spend_limit_creates_nothing(client, editor, sim, settings):
+    settings.STUDIO_MAX_SPEND_PER_DAY = 1  # dollars: the six clips cost more
     before = sim.stats()
     response = submit(client, batch_data())
-    assert "Nothing was created. You already have 0 videos in progress and may have at most 5" in (
-        text_of(response)
-    )
+    text = text_of(response)
+    assert "Nothing was created. These videos" in text
+    assert "would take your spend today past the $1.00 limit ($0.00 used) by $" in text
     nothing_created(sim, before)
+
+
+def test_a_batch_is_not_held_to_the_one_by_one_pace_limits(
+    client, editor, sim, settings, django_capture_on_commit_callbacks
+):
+    """Six clips at once with the default five in flight and a per-minute cap below six:
+    the batch is one previewed submission, so the pace limits do not refuse it."""
+    settings.STUDIO_MAX_IN_FLIGHT = 5
+    settings.STUDIO_MAX_PER_MINUTE = 4
+    with django_capture_on_commit_callbacks(execute=True):
+        response = submit(client, batch_data())
+    assert response.status_code == 302, text_of(response)
+    assert Generation.objects.filter(status=Status.QUEUED).count() == 6
 
 
 def test_submit_creates_the_batch_once_and_queues_each_clip(

@@ -21,9 +21,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transa
 CSV = "hook,product\nWait for it,red sneakers\nStop scrolling,a steel watch\nNew drop,a jacket\n"
 
 
-def test_a_batch_from_a_csv_runs_live_and_downloads(stack, live_server, browser, settings):
-    settings.STUDIO_MAX_IN_FLIGHT = 0  # six at once pass the default five in flight
-    settings.STUDIO_MAX_PER_MINUTE = 0
+def test_a_batch_from_a_csv_runs_live_and_downloads(stack, live_server, browser):
     base = live_server.url
     user = UserFactory(username="maya")
     context = browser.new_context(accept_downloads=True)

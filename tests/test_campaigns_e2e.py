@@ -39,17 +39,7 @@ def all_finished(batch: Batch, timeout: float = 120) -> list[Generation]:
     raise AssertionError(f"still running: {[c.status for c in clips]}")
 
 
-@pytest.fixture
-def roomy(settings):
-    """Six clips at once pass the default per-member limits (five in flight)."""
-    settings.STUDIO_MAX_IN_FLIGHT = 0
-    settings.STUDIO_MAX_PER_MINUTE = 0
-    return settings
-
-
-def test_a_batch_runs_to_the_end_and_one_refused_row_fails_alone(
-    stack, roomy, client, user, sim_stats
-):
+def test_a_batch_runs_to_the_end_and_one_refused_row_fails_alone(stack, client, user, sim_stats):
     client.force_login(user)
     response = submit(client, batch_data(rows_text=ROWS, name="E2E hooks"))
     assert response.status_code == 302

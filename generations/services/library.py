@@ -135,7 +135,7 @@ def generation_all_formats(
                     references=copies,
                     workspace=workspace,
                     project=project,
-                    budget_checked=True,
+                    checked_as_set=True,
                 )
                 made.append(generation)
                 stored += Reference.objects.filter(generation=generation).values_list(

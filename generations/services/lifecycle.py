@@ -104,7 +104,7 @@ def generation_create(
     references: list[PendingReference] | None = None,
     workspace: Any = None,
     project: Project | None = None,
-    budget_checked: bool = False,
+    checked_as_set: bool = False,
     version_of: Generation | None = None,
 ) -> Generation:
     """Create a queued generation with its references and enqueue its submission once the
@@ -113,9 +113,10 @@ def generation_create(
 
     ``workspace`` defaults to the user's personal one and ``project`` to the workspace's
     default project; the caller has checked through ``workspaces.access`` that the user
-    may generate there. The workspace and project budgets are checked and the clip entered
-    in the spend ledger in the same transaction, unless the caller (a batch) did that for
-    all its clips at once (``budget_checked``).
+    may generate there. The member's limits and the workspace and project budgets are
+    checked and the clip entered in the spend ledger in the same transaction, unless the
+    caller ("Make all formats", a campaign batch) did that for all its clips at once
+    (``checked_as_set``).
 
     ``version_of`` (a clip of the same workspace) makes this the next version in its
     stack; otherwise the clip starts a stack of its own as v1.
@@ -159,8 +160,9 @@ def generation_create(
     built = build_references(generation, references)
     try:
         with transaction.atomic():
-            limits.lock_user(user)
-            limits.check_limits(user=user, cost=generation.estimated_cost, now=now)
+            if not checked_as_set:
+                limits.lock_user(user)
+                limits.check_limits(user=user, cost=generation.estimated_cost, now=now)
             if version_of is not None:
                 if version_of.workspace_id != generation.workspace_id:
                     raise ValueError("A version belongs to the workspace of its stack.")
@@ -173,7 +175,7 @@ def generation_create(
             Event.objects.create(
                 generation=generation, at=now, status=Status.QUEUED, message="Created"
             )
-            if not budget_checked:
+            if not checked_as_set:
                 # Last: it locks the workspace row until the commit, and every member's
                 # submission to the workspace waits for that lock, so it is held only
                 # for the budget check and the ledger's daily sums.

@@ -26,10 +26,18 @@ def _when(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
-def check_limits(*, user: Any, cost: Decimal, now: datetime, count: int = 1) -> None:
+def check_limits(
+    *, user: Any, cost: Decimal, now: datetime, count: int = 1, pace: bool = True
+) -> None:
     """Refuse ``count`` new generations costing ``cost`` together if any limit would be
-    passed. Call it under ``lock_user`` in the transaction that creates them."""
-    _check_pace(user=user, now=now, count=count)
+    passed. Call it under ``lock_user`` in the transaction that creates them.
+
+    ``pace=False`` (a campaign batch) skips the in-flight and per-minute counts: those keep
+    one member from flooding the queue clip by clip, while a batch is one deliberate,
+    previewed submission bounded by ``CAMPAIGN_MAX_ROWS``; its spend is checked all the
+    same."""
+    if pace:
+        _check_pace(user=user, now=now, count=count)
     _check_spend(user=user, cost=cost, now=now, count=count)
 
 
