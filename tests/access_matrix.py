@@ -57,6 +57,10 @@ class World:
     budget: Any
     # --- webhooks (issue 15, C): an endpoint of the team workspace -----------------------
     webhook: Any
+    # --- brand kits and exports: the team's kit (with a logo) and a finished export of
+    # ``clip`` with its mp4, .srt and .vtt in storage --------------------------------------
+    brand_kit: Any = None
+    export: Any = None
 
 
 Builder = Callable[[World], dict]
