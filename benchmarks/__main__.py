@@ -53,7 +53,17 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
-from benchmarks import browser, budget, finishing, fleet, gallery, load, upload, usage  # noqa: E402
+from benchmarks import (  # noqa: E402
+    browser,
+    budget,
+    exports,
+    finishing,
+    fleet,
+    gallery,
+    load,
+    upload,
+    usage,
+)
 
 RESULTS: list[str] = []
 
@@ -73,6 +83,7 @@ SECTIONS: dict[str, Callable[[], None]] = {
     "usage": lambda: usage.figures(report),
     "budget": lambda: budget.figures(report),
     "finishing": lambda: finishing.figures(report, WORK),
+    "exports": lambda: exports.figures(report, WORK),
 }
 
 
