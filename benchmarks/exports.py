@@ -134,8 +134,12 @@ def figures(report: Callable[..., None], work: Path) -> None:
 
     support.point_celery_at(app, redis_url)
     users = fleet_users(USERS)
+    # The export sources count as the first user's clips of this minute.
     settings = override_settings(
-        SEEDANCE_BASE_URL=sim_url, STUDIO_MAX_SPEND_PER_DAY=0, STUDIO_MAX_SPEND_PER_MONTH=0
+        SEEDANCE_BASE_URL=sim_url,
+        STUDIO_MAX_SPEND_PER_DAY=0,
+        STUDIO_MAX_SPEND_PER_MONTH=0,
+        STUDIO_MAX_PER_MINUTE=0,
     )
     cues = captions.from_text("The offer\nSpelled out\nShop now", clip_seconds=SECONDS)
     try:

@@ -77,7 +77,7 @@ def create_clips(users: list, per_user: int, seed: int) -> list[str]:
                 "duration": str(rng.randint(5, 15)),
                 "aspect_ratio": rng.choice(["16:9", "9:16", "1:1"]),
             }
-            made.append(str(create_from_form(form_for("text")(data, user=user)).pk))
+            made.append(str(create_from_form(form_for("text")(data), user).pk))
     return made
 
 

@@ -13,7 +13,11 @@ from exports.models import UNFINISHED, Export, ExportStatus
 
 def for_clip(generation: Any) -> QuerySet[Export]:
     """A clip's exports, newest first (the clip was read through workspaces.access)."""
-    return Export.objects.filter(generation=generation).order_by("-created_at")
+    return (
+        Export.objects.filter(generation=generation)
+        .select_related("generation__project")
+        .order_by("-created_at")
+    )
 
 
 def any_running(exports: Iterable[Export]) -> bool:

@@ -19,6 +19,7 @@ from exports.models import Export
 from generations import gate
 from generations.models import Generation
 from studiolib.files import serve_field_file
+from studiolib.finishing.errors import FinishingError
 from studiolib.finishing.presets import PRESETS
 from workspaces import access
 
@@ -94,8 +95,8 @@ def create(request: HttpRequest, pk: object) -> HttpResponse:
                 captions=form.cues,
                 options=form.choices,
             )
-        except services.ExportRefused as exc:
-            form.add_error(exc.field or None, exc.message)
+        except FinishingError as exc:  # ExportRefused among them
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             if not request.htmx:
                 return redirect("generations:detail", pk=generation.pk)
