@@ -24,6 +24,7 @@ def tokens(export: Export, kit: BrandKit) -> dict[str, object]:
     }
 
 
-def stem(export: Export, kit: BrandKit) -> str:
-    """The file name without extension (the mp4, .srt and .vtt share it)."""
-    return naming.file_name(kit.file_name_template, tokens(export, kit))
+def stem(export: Export, kit: BrandKit, **extra: object) -> str:
+    """The file name without extension (the mp4, .srt and .vtt share it); ``extra`` fills
+    tokens only the caller knows (campaigns pass ``campaign=`` and ``row=``)."""
+    return naming.file_name(kit.file_name_template, {**tokens(export, kit), **extra})

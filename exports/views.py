@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -101,6 +102,11 @@ def create(request: HttpRequest, pk: object) -> HttpResponse:
             if not request.htmx:
                 return redirect("generations:detail", pk=generation.pk)
             form = None
+    if form is not None and not request.htmx:
+        # Without JavaScript the clip page is where the panel lives: say what was wrong there.
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("generations:detail", pk=generation.pk)
     return render(request, "exports/panel.html#export_panel", panel_context(generation, can, form))
 
 

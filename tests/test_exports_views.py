@@ -95,3 +95,19 @@ def test_the_gate_holds_back_requests_and_downloads(client, clip):
     clip.save()
     download = client.get(reverse("exports:file", args=[export.pk, "vtt"]))
     assert download.status_code == 200 and download["Content-Disposition"].endswith('.vtt"')
+
+
+def test_without_javascript_a_refusal_comes_back_on_the_clip_page(client, clip):
+    response = client.post(
+        reverse("exports:create", args=[clip.pk]),
+        {"preset": "tiktok", "fit": "pad", "captions_text": ""},
+    )
+    assert response.status_code == 302 and Export.objects.count() == 1
+    response = client.post(
+        reverse("exports:create", args=[clip.pk]),
+        {"preset": "nope", "fit": "pad"},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == reverse("generations:detail", args=[clip.pk])
+    assert "Select a valid choice" in response.content.decode()
+    assert Export.objects.count() == 1
