@@ -198,3 +198,36 @@ def test_the_sweeper_requeues_lost_renders_fails_repeat_losses_and_republishes(
     assert services.export_sweep() == {"requeued": 0, "failed": 0, "republished": 0}
     # The requeued render runs to the end.
     assert rendering.export_render(str(lost.pk)) == ExportStatus.DONE
+
+
+def test_a_clip_deleted_while_its_export_is_stored_leaves_no_files(
+    user, local_media, published, clean_tmp, monkeypatch
+):
+    made = es.clip(user, seconds=1.0)
+    export = services.request_export(actor=user, generation=made, preset="feed_square")
+    real_probe = rendering.probe
+
+    def deleted_meanwhile(path):
+        # The clip (and its export row) is deleted after the render, before it is stored.
+        made.delete()
+        return real_probe(path)
+
+    monkeypatch.setattr(rendering, "probe", deleted_meanwhile)
+    assert rendering.export_render(str(export.pk)) is None
+    assert stored(local_media) == [] and list(clean_tmp.iterdir()) == []
+
+
+def test_the_kit_font_is_the_uploaded_one_else_the_chosen_bundled_one(user, local_media, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from brandkits import finish
+    from brandkits.models import BrandKit
+    from studiolib.finishing import fonts
+
+    kit = BrandKit(workspace=es.clip(user).workspace, bundled_font="DejaVuSans.ttf")
+    path, family = finish.font(kit, tmp_path)
+    assert (path.name, family) == ("DejaVuSans.ttf", "DejaVu Sans")
+    kit.font.save("brand.ttf", ContentFile(fonts.default_font().read_bytes()), save=False)
+    kit.font_family = "DejaVu Sans"
+    path, family = finish.font(kit, tmp_path)
+    assert path.parent == tmp_path and path.read_bytes() == fonts.default_font().read_bytes()
