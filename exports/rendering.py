@@ -177,6 +177,24 @@ def produce(export: Export) -> str | None:
     return ExportStatus.DONE
 
 
+def remove_stale_folders(older_than: float | None = None) -> int:
+    """Delete render folders a killed worker left in the temporary directory (a SIGKILL
+    skips every ``finally``). Only folders older than twice the render timeout: another
+    worker on this machine may be rendering in a newer one."""
+    age = older_than if older_than is not None else 2 * settings.EXPORT_RENDER_TIMEOUT + 60
+    cutoff = time.time() - age
+    removed = 0
+    for pattern in ("export-*", "finish-*"):
+        for folder in Path(tempfile.gettempdir()).glob(pattern):
+            try:
+                if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    removed += 1
+            except OSError:
+                continue
+    return removed
+
+
 def _store(export: Export, work: Path, out: Path, with_captions: bool) -> list[str]:
     prefix = f"workspaces/{export.workspace_id}/exports/{export.pk}/{uuid.uuid4().hex}"
     files = [(out, "export.mp4")]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from celery.signals import worker_ready
 
 from exports import rendering, services
 
@@ -22,3 +23,10 @@ def sweep() -> None:
     counts = services.export_sweep()
     if any(counts.values()):
         log.info("export sweep %s", counts)
+
+
+@worker_ready.connect
+def _remove_stale_render_folders(**_: object) -> None:
+    """A worker starting after a crash clears the render folders the crash left."""
+    if removed := rendering.remove_stale_folders():
+        log.info("removed %d stale render folders", removed)

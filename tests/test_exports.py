@@ -231,3 +231,17 @@ def test_the_kit_font_is_the_uploaded_one_else_the_chosen_bundled_one(user, loca
     kit.font_family = "DejaVu Sans"
     path, family = finish.font(kit, tmp_path)
     assert path.parent == tmp_path and path.read_bytes() == fonts.default_font().read_bytes()
+
+
+def test_a_starting_worker_removes_only_old_render_folders(clean_tmp):
+    import os
+    import time
+
+    old, new = clean_tmp / "export-old", clean_tmp / "finish-new"
+    old.mkdir()
+    new.mkdir()
+    (old / "original.mp4").write_bytes(b"x")
+    past = time.time() - 3600
+    os.utime(old, (past, past))
+    assert rendering.remove_stale_folders(older_than=600) == 1
+    assert not old.exists() and new.exists()

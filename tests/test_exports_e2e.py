@@ -33,6 +33,12 @@ def wait_for_export(pk, until=lambda e: not e.is_running, timeout: float = 180) 
     raise AssertionError(f"export still {export.status} ({export.progress}%) after {timeout}s")
 
 
+def renders(folder) -> list[str]:
+    """The render folders in ``folder`` by kind (the worker's pool keeps its own there too)."""
+    kinds = [p.name.split("-")[0] for p in folder.iterdir()]
+    return [kind for kind in kinds if kind in ("export", "finish")]
+
+
 def start_exporter(stack, proc_logs, **env) -> support.Proc:
     return support.start_worker(
         proc_logs, {**stack["env"], **env}, "exporter", queues="exports", concurrency=1
@@ -96,10 +102,13 @@ def test_an_export_is_rendered_by_the_exporter_only(stack, proc_logs, user, clie
     assert "present" in page and "Acme_tiktok_9x16_v1.srt" in page
 
 
-def test_a_render_whose_worker_dies_is_requeued_by_the_sweep(stack, proc_logs, user):
+def test_a_render_whose_worker_dies_is_requeued_by_the_sweep(stack, proc_logs, user, tmp_path):
     clip = es.clip(user, seconds=6.0, size="640x360")
     export = services.request_export(actor=user, generation=clip, preset="youtube")
-    exporter = start_exporter(stack, proc_logs, EXPORT_LEASE_SECONDS="2")
+    # A killed worker cannot clean up: its render folders land in this test's own folder.
+    scratch = tmp_path / "exporter-tmp"
+    scratch.mkdir()
+    exporter = start_exporter(stack, proc_logs, EXPORT_LEASE_SECONDS="2", TMPDIR=str(scratch))
     try:
         wait_for_export(export.pk, until=lambda e: e.status == "rendering" and e.progress > 0)
     finally:
@@ -107,9 +116,13 @@ def test_a_render_whose_worker_dies_is_requeued_by_the_sweep(stack, proc_logs, u
     time.sleep(2.5)
     assert services.export_sweep()["requeued"] == 1
     assert Export.objects.get(pk=export.pk).status == ExportStatus.QUEUED
-    exporter = start_exporter(stack, proc_logs)
+    assert sorted(renders(scratch)) == ["export", "finish"]
+    exporter = start_exporter(stack, proc_logs, TMPDIR=str(scratch))
     try:
         done = wait_for_export(export.pk)
     finally:
         exporter.stop()
     assert (done.status, done.attempts, done.width) == (ExportStatus.DONE, 2, 1920), done.error
+    # The finished render cleaned up after itself; only the killed one's folders remain
+    # (a worker removes such folders on start once they are older than any render).
+    assert sorted(renders(scratch)) == ["export", "finish"]
