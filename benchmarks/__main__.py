@@ -57,6 +57,7 @@ from benchmarks import (  # noqa: E402
     browser,
     budget,
     campaigns,
+    exports,
     finishing,
     fleet,
     gallery,
@@ -84,6 +85,7 @@ SECTIONS: dict[str, Callable[[], None]] = {
     "budget": lambda: budget.figures(report),
     "finishing": lambda: finishing.figures(report, WORK),
     "campaigns": lambda: campaigns.figures(report),
+    "exports": lambda: exports.figures(report, WORK),
 }
 
 

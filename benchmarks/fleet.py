@@ -52,10 +52,10 @@ def _rss_mb(pid: int) -> float:
     return sum(rss_kb(each) for each in [pid, *children(pid)]) / 1024
 
 
-def _users() -> list:
+def fleet_users(count: int = USERS) -> list:
     model = get_user_model()
     users = []
-    for i in range(USERS):
+    for i in range(count):
         user, _ = model.objects.get_or_create(username=f"fleet{i:03d}")
         if i < WATCHED:
             user.set_password(PASSWORD)
@@ -64,7 +64,7 @@ def _users() -> list:
     return users
 
 
-def _create(users: list, per_user: int, seed: int) -> list[str]:
+def create_clips(users: list, per_user: int, seed: int) -> list[str]:
     rng = random.Random(seed)
     tiers = [value for value, _ in form_for("text")().fields["model"].choices]
     made = []
@@ -77,7 +77,7 @@ def _create(users: list, per_user: int, seed: int) -> list[str]:
                 "duration": str(rng.randint(5, 15)),
                 "aspect_ratio": rng.choice(["16:9", "9:16", "1:1"]),
             }
-            made.append(str(create_from_form(form_for("text")(data, user=user)).pk))
+            made.append(str(create_from_form(form_for("text")(data), user).pk))
     return made
 
 
@@ -103,6 +103,16 @@ def _drain(ids: list[str], pages: list, sample: Callable[[], None]) -> dict[str,
     for page in pages:
         playable.update(page.evaluate("window.__playable"))
     return playable
+
+
+def read_lateness(prefix: Path) -> list[tuple[float, float]]:
+    """(when the poll started, how late it was) from fleet_worker's per-process logs."""
+    found = []
+    for path in prefix.parent.glob(f"{prefix.name}.*"):
+        for line in path.read_text().splitlines():
+            at, late = line.split()
+            found.append((float(at), max(0.0, float(late))))
+    return found
 
 
 def _p50_p95(values: list[float]) -> str:
@@ -147,7 +157,7 @@ def figures(report: Callable[..., None], work: Path) -> None:
     from studio.celery import app
 
     support.point_celery_at(app, redis_url)
-    users = _users()
+    users = fleet_users()
     settings = override_settings(
         SEEDANCE_BASE_URL=sim_url, STUDIO_MAX_SPEND_PER_DAY=0, STUDIO_MAX_SPEND_PER_MONTH=0
     )
@@ -158,12 +168,12 @@ def figures(report: Callable[..., None], work: Path) -> None:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             # 1. The fleet: a thousand at once, four of their owners watching.
             start = time.monotonic()
-            fleet = _create(users, PER_USER, seed=11)
+            fleet = create_clips(users, PER_USER, seed=11)
             created = time.monotonic() - start
             pages = _watch(browser, base, users[:WATCHED])
             under_load = _drain(fleet, pages, lambda: rss.append(_rss_mb(worker.popen.pid)))
             # 2. Typical use: the same four make five clips each with nothing else running.
-            typical = _create(users[:WATCHED], PER_USER, seed=12)
+            typical = create_clips(users[:WATCHED], PER_USER, seed=12)
             for page in pages:
                 page.reload()
                 page.evaluate(OBSERVER)
@@ -195,11 +205,7 @@ def figures(report: Callable[..., None], work: Path) -> None:
         return [seen[pk] - finish[rows[pk][1]] for pk in ids if pk in seen]
 
     succeeded = sum(rows[pk][0] == Status.SUCCEEDED for pk in fleet)
-    lateness = sorted(
-        max(0.0, float(line))
-        for path in logs.glob("lateness.*")
-        for line in path.read_text().split()
-    )
+    lateness = sorted(late for _, late in read_lateness(logs / "lateness"))
     p95_late = lateness[int(len(lateness) * 0.95)] if lateness else float("inf")
     (logs / "worker-rss.txt").write_text("\n".join(f"{mb:.1f}" for mb in rss))
     third = max(1, len(rss) // 3)

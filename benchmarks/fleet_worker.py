@@ -1,5 +1,6 @@
 """The studio's Celery app with one probe for the fleet benchmark: just before each
-upstream poll runs, how late it starts against the time it was scheduled for."""
+upstream poll runs, how late it starts against the time it was scheduled for (one line per
+poll: the time it started and its lateness, in seconds)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ def record_lateness(task: Any = None, **_: Any) -> None:
     # next_poll_at); reading it costs nothing, unlike a query per poll.
     if task is None or task.name != "generations.tasks.poll_generation" or not task.request.eta:
         return
-    late = time.time() - datetime.fromisoformat(task.request.eta).timestamp()
+    now = time.time()
+    late = now - datetime.fromisoformat(task.request.eta).timestamp()
     with open(f"{os.environ['BENCH_LATENESS_LOG']}.{os.getpid()}", "a") as log:
-        log.write(f"{late:.3f}\n")
+        log.write(f"{now:.3f} {late:.3f}\n")

@@ -47,3 +47,20 @@ def schedule(pk: Any, action: str, delay: float = 0) -> None:
 def schedule_on_commit(pk: Any, action: str, delay: float = 0) -> None:
     """Publish once the current transaction commits, so a worker never sees a missing row."""
     transaction.on_commit(lambda: publish(str(pk), action, delay))
+
+
+def publish_task(name: str, *args: Any, countdown: float = 0, expires: float | None = None) -> bool:
+    """Publish any task by its name (the queue comes from CELERY_TASK_ROUTES); False when
+    the broker is down, which the caller's sweeper recovers from like ``publish``."""
+    countdown = max(0.0, min(countdown, MAX_COUNTDOWN))
+    try:
+        current_app.send_task(name, args=args, countdown=countdown, expires=expires)
+    except OperationalError:
+        log.warning("task=%s args=%s broker unavailable; its sweeper will retry", name, args)
+        return False
+    return True
+
+
+def publish_task_on_commit(name: str, *args: Any, countdown: float = 0) -> None:
+    """``publish_task`` once the current transaction commits."""
+    transaction.on_commit(lambda: publish_task(name, *args, countdown=countdown))

@@ -1,9 +1,9 @@
 """``make run``: the whole studio on http://127.0.0.1:8000 for one person, nothing to configure.
 
 Starts (or finds) Redis, migrates SQLite, creates the local account, then runs the web
-server, a Celery worker, Celery beat and the simulator as children, each line of their
-output prefixed with its name. Ctrl-C stops them all. Standard library only, so it works
-before anything but the virtualenv exists.
+server, a Celery worker, the exports worker (its own queue), Celery beat and the simulator
+as children, each line of their output prefixed with its name. Ctrl-C stops them all.
+Standard library only, so it works before anything but the virtualenv exists.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-COLORS = {"web": 32, "worker": 35, "beat": 36, "simulator": 33, "redis": 31}
+COLORS = {"web": 32, "worker": 35, "exporter": 34, "beat": 36, "simulator": 33, "redis": 31}
 
 
 def redis_ping(url: str, timeout: float = 1.0) -> bool:
@@ -134,6 +134,23 @@ def main() -> None:
             "INFO",
             "--concurrency",
             "2",
+        ],
+        # Finishing renders, one at a time, on their own queue (the Procfile's exporter).
+        "exporter": [
+            PY,
+            "-m",
+            "celery",
+            "-A",
+            "studio",
+            "worker",
+            "-Q",
+            "exports",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "1",
+            "--hostname",
+            "exporter@%h",
         ],
         "beat": [
             PY,

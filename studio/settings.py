@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "generations",
     "sharing",
     "webhooks",
+    "brandkits",
+    "exports",
     "campaigns",
 ]
 
@@ -255,7 +257,28 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=SEEDANCE_SWEEP_SECONDS),
         "options": {"expires": SEEDANCE_SWEEP_SECONDS},
     },
+    "sweep-exports": {
+        "task": "exports.tasks.sweep",
+        "schedule": timedelta(seconds=SEEDANCE_SWEEP_SECONDS),
+        "options": {"expires": SEEDANCE_SWEEP_SECONDS},
+    },
 }
+# Finishing renders (exports/) run on a queue of their own, consumed only by the
+# ``exporter`` worker (Procfile): a minute of ffmpeg never delays a poll. The default worker
+# consumes the default queue only (no CELERY_TASK_QUEUES is declared, so a worker started
+# without -Q listens to "celery" alone). The exports sweep runs there too, so it never
+# waits behind a render.
+CELERY_TASK_ROUTES = {"exports.tasks.render": {"queue": "exports"}}
+# One render: wall-clock seconds and address-space cap of its ffmpeg child, how long a
+# render's claim holds without a progress heartbeat, and how many claims an export gets
+# before the sweeper fails it (a render that keeps killing its worker).
+EXPORT_RENDER_TIMEOUT = env_float("EXPORT_RENDER_TIMEOUT", 300.0)
+EXPORT_RENDER_MEMORY_MB = env_int("EXPORT_RENDER_MEMORY_MB", 2048)
+EXPORT_LEASE_SECONDS = env_float("EXPORT_LEASE_SECONDS", 60.0)
+EXPORT_MAX_ATTEMPTS = env_int("EXPORT_MAX_ATTEMPTS", 3)
+# A queued export no worker has taken after this long is published again (a flushed
+# broker); long enough that a busy exporter's backlog is not published twice.
+EXPORT_QUEUED_SECONDS = env_float("EXPORT_QUEUED_SECONDS", 300.0)
 # Outgoing webhooks (webhooks/): attempts per delivery, the first retry's delay (doubling
 # after each failure, capped at 300 s), and the per-request timeouts.
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)

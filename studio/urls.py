@@ -26,6 +26,8 @@ urlpatterns = [
     path("", include("workspaces.urls")),
     path("", include("billing.urls")),
     path("", include("webhooks.urls")),
+    path("", include("brandkits.urls")),
+    path("", include("exports.urls")),
     path("", include("campaigns.urls")),
     path("", include("generations.urls")),
 ]

@@ -61,6 +61,10 @@ class World:
     # the editor ------------------------------------------------------------------------
     batch: Any = None
     recipe: Any = None
+    # --- brand kits and exports: the team's kit (with a logo) and a finished export of
+    # ``clip`` with its mp4, .srt and .vtt in storage --------------------------------------
+    brand_kit: Any = None
+    export: Any = None
 
 
 Builder = Callable[[World], dict]

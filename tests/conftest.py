@@ -139,6 +139,16 @@ def stack(
 
 
 @pytest.fixture
+def exporter(stack, proc_logs) -> Iterator[support.Proc]:
+    """The ``exports`` queue's worker (the Procfile's ``exporter``) beside the stack's;
+    per test, so a test can show what happens before it starts."""
+    env = {**stack["env"], "EXPORT_LEASE_SECONDS": "30"}
+    worker = support.start_worker(proc_logs, env, "exporter", queues="exports", concurrency=1)
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
 def sim_stats(simulator_url):
     import requests
 

@@ -14,7 +14,9 @@ from django.test import Client
 from django.utils import timezone
 
 from billing.models import Budget
+from brandkits.models import BrandKit
 from campaigns.models import Batch, BatchItem, BatchRow, Recipe
+from exports.models import Export, ExportStatus
 from generations.models import Generation, Reference, ReferenceRole, Status
 from sharing.models import ShareLink
 from tests import media_factory
@@ -64,6 +66,35 @@ def image_reference(clip: Generation) -> Reference:
     )
     reference.file.save("board.png", ContentFile(data))
     return reference
+
+
+def done_export(clip: Generation) -> Export:
+    """A finished export of ``clip`` with small stand-in files (what is served, not probed)."""
+    export = Export(
+        workspace_id=clip.workspace_id,
+        generation=clip,
+        preset="tiktok",
+        status=ExportStatus.DONE,
+        progress=100,
+        captions=[{"start": 0.0, "end": 1.0, "text": "Hello"}],
+        sha256="0" * 64,
+        source_sha256=clip.video_sha256 or "1" * 64,
+        finished_at=timezone.now(),
+    )
+    export.file.save(
+        "export.mp4", ContentFile(media_factory.mp4(seconds=1.0, size="160x160")), save=False
+    )
+    export.srt.save(
+        "captions.srt", ContentFile(b"1\n00:00:00,000 --> 00:00:01,000\nHello\n"), save=False
+    )
+    export.vtt.save("captions.vtt", ContentFile(b"WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n"))
+    return export
+
+
+def brand_kit(workspace) -> BrandKit:
+    kit = BrandKit(workspace=workspace, brand_name="Agency brand")
+    kit.logo.save("logo.png", ContentFile(media_factory.png(40, 20)))
+    return kit
 
 
 def build_world() -> World:
@@ -126,6 +157,9 @@ def build_world() -> World:
             events=["generation.succeeded"],
             secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
         ),
+        # --- brand kits and exports ------------------------------------------------------
+        brand_kit=brand_kit(workspace),
+        export=done_export(clip),
     )
     return campaign(world)
 

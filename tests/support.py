@@ -136,7 +136,16 @@ def worker_env(*, database_url: str, redis_url: str, seedance_url: str, media_ro
     }
 
 
-def start_worker(log_dir: Path, env: dict[str, str], name: str = "worker") -> Proc:
+def start_worker(
+    log_dir: Path,
+    env: dict[str, str],
+    name: str = "worker",
+    *,
+    queues: str = "",
+    concurrency: int = 2,
+) -> Proc:
+    """A Celery worker; ``queues`` as for ``-Q`` (the exporter: "exports"), else the
+    default queue, as the Procfile's ``worker``."""
     proc = Proc(
         name,
         [
@@ -149,12 +158,13 @@ def start_worker(log_dir: Path, env: dict[str, str], name: str = "worker") -> Pr
             "--loglevel",
             "INFO",
             "--concurrency",
-            "2",
+            str(concurrency),
             "--without-heartbeat",
             "--without-gossip",
             "--without-mingle",
             "-n",
             f"{name}-{free_port()}@%h",
+            *(["-Q", queues] if queues else []),
         ],
         env,
         log_dir,

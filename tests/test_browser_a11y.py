@@ -59,6 +59,7 @@ def test_no_page_has_a_serious_or_critical_axe_violation(
         f"/generations/{clip.pk}/",
         f"/generations/{clip.pk}/iterate/continue/",
         "/?status=succeeded&q=dunes",
+        "/brand/",
     ):
         page.goto(live_server.url + path)
         found += blocking(axe, page, path)

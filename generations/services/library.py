@@ -5,6 +5,7 @@ workspace's audit log."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -22,6 +23,9 @@ from studiolib import tiers
 from workspaces.services import audit
 
 FORMATS = ("9:16", "1:1", "16:9")
+# Stored files of rows in apps above this one that die with a clip (its exports): each app
+# registers a function in its AppConfig.ready, since generations never imports them.
+CLIP_FILES: list[Callable[[Generation], list[str]]] = []
 
 
 class TierUnavailable(Exception):
@@ -54,6 +58,7 @@ def generation_delete(*, generation: Generation, actor: Any = None) -> None:
         fresh = Generation.objects.prefetch_related("references").get(pk=generation.pk)
         names = [f.name for f in (fresh.video, fresh.poster, fresh.last_frame) if f]
         names += [ref.file.name for ref in fresh.references.all() if ref.file]
+        names += [name for owner in CLIP_FILES for name in owner(fresh)]
         fresh.delete()
         audit(
             workspace=fresh.workspace_id,
