@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import imageio_ffmpeg
 from django.core.files.base import ContentFile
 from django.test import override_settings
 from django.utils import timezone
 
+from benchmarks.finishing import sample_clip
 from benchmarks.fleet import create_clips, fleet_users, read_lateness
 from brandkits.finish import Choices
 from brandkits.models import BrandKit
@@ -41,39 +40,6 @@ PER_USER = 5
 EXPORTS = 10
 SECONDS = 10
 TARGET = 2.0
-
-
-def _source(folder: Path) -> bytes:
-    path = folder / "source-720p.mp4"
-    subprocess.run(
-        [
-            imageio_ffmpeg.get_ffmpeg_exe(),
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc2=size=1280x720:rate=24:duration={SECONDS}",
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency=330:duration={SECONDS}",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-shortest",
-            str(path),
-        ],
-        check=True,
-        timeout=300,
-    )
-    return path.read_bytes()
 
 
 def _clips(user, data: bytes) -> list[Generation]:
@@ -100,7 +66,7 @@ def _clips(user, data: bytes) -> list[Generation]:
 def figures(report: Callable[..., None], work: Path) -> None:
     logs = work / "exports"
     logs.mkdir(exist_ok=True)
-    source = _source(logs)
+    source = sample_clip(logs / "source-720p.mp4", "1280x720", SECONDS).read_bytes()
     sim, sim_url = support.start_simulator(logs, SIMULATOR_SPEED="1", SIMULATOR_STOCK="1")
     redis, redis_url = support.start_redis(logs)
     env = support.worker_env(

@@ -25,8 +25,8 @@ ROUNDS = 3
 TARGET = 1.5
 
 
-def _source(work: Path) -> Path:
-    path = work / "provider-15s.mp4"
+def sample_clip(path: Path, size: str, seconds: float) -> Path:
+    """A clip with moving pictures and a tone at ``size`` (WxH), as a provider returns one."""
     subprocess.run(
         [
             imageio_ffmpeg.get_ffmpeg_exe(),
@@ -36,11 +36,11 @@ def _source(work: Path) -> Path:
             "-f",
             "lavfi",
             "-i",
-            f"testsrc2=size=1080x1920:rate=24:duration={SECONDS}",
+            f"testsrc2=size={size}:rate=24:duration={seconds}",
             "-f",
             "lavfi",
             "-i",
-            f"sine=frequency=330:duration={SECONDS}",
+            f"sine=frequency=330:duration={seconds}",
             "-c:v",
             "libx264",
             "-preset",
@@ -124,7 +124,7 @@ def _finish(source: Path, out: Path, spec: render.FinishSpec) -> None:
 def figures(report: Callable[..., None], work: Path) -> None:
     folder = work / "finishing"
     folder.mkdir(exist_ok=True)
-    source = _source(folder)
+    source = sample_clip(folder / "provider-15s.mp4", "1080x1920", SECONDS)
     spec = _spec(folder)
     bare, finished = [], []
     for _ in range(ROUNDS):
