@@ -1,10 +1,10 @@
 """Matrix rows for the campaign routes (``campaigns:*``).
 
 Every member views a batch, follows its progress and downloads its ZIP; making batches,
-applying the brand kit, retrying a cell and saving recipes take "generate" (editor and up). A recipe is deleted by
-its creator or an admin. The list, the new-batch form and its preview are about the
-member's current workspace, so the outsider gets their own (empty) one; the team's batch,
-its cells and recipes are 404 to them."""
+applying the brand kit, retrying a cell and saving recipes take "generate" (editor and
+up). A recipe is deleted by its creator or an admin. The list, the new-batch form and
+its preview are about the member's current workspace, so the outsider gets their own
+(empty) one; the team's batch, its cells and recipes are 404 to them."""
 
 from __future__ import annotations
 

@@ -14,9 +14,9 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
+from brandkits.naming import safe_part
 from campaigns.download import COLUMNS, GATED
 from campaigns.models import Batch, BatchItem
-from brandkits.naming import safe_part
 from campaigns.naming import NameParts, zip_name
 from generations.models import Generation, ReviewStatus, Status
 from sharing.services import share_create
