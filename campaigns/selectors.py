@@ -1,5 +1,6 @@
-"""Reads for the batch pages: a batch's cells with their latest clips, its progress, and
-the token the live refresh compares. Each is one query, however many rows a batch has."""
+"""Reads for the batch pages: a batch's cells with their latest clips and exports, its
+progress, and the stamp the live refresh compares. Each takes a fixed number of queries
+(the grid two: cells, then the exports of all of them), however many rows a batch has."""
 
 from __future__ import annotations
 
