@@ -15,12 +15,17 @@ from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
 
+from brandkits.finish import Choices
+from brandkits.models import BrandKit
 from campaigns import rows
+from campaigns.models import Batch
 from campaigns.plan import SETTINGS, Plan
+from exports.forms import FIT_CHOICES
 from generations.forms import BaseGenerationForm, TextForm
 from generations.models import Generation
 from generations.services.lifecycle import estimate
 from studiolib import tiers as tier_table
+from studiolib.finishing.presets import PRESETS
 from workspaces.models import Project
 
 # Where an error of the studio's form belongs on this one.
@@ -233,3 +238,70 @@ def _too_large(size: int, limit: int) -> str:
 
 class RecipeForm(forms.Form):
     name = forms.CharField(label="Recipe name", max_length=80)
+
+
+class FinishForm(forms.Form):
+    """Apply the brand kit to a batch: the export preset (each format's own, or one for
+    all), fit, captions from a template of the batch's {{variables}}, and the kit's parts
+    (a part the kit lacks cannot be chosen)."""
+
+    token = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "This page has expired: reload it and try again.",
+            "invalid": "This page has expired: reload it and try again.",
+        },
+    )
+    preset = forms.ChoiceField(
+        label="Export format",
+        required=False,
+        choices=[("", "Each format's own (9:16 → TikTok/Reels/Shorts, 1:1 → Feed, 16:9 → YouTube)")]
+        + [(key, p.label) for key, p in PRESETS.items()],
+    )
+    fit = forms.ChoiceField(
+        label="Fit", choices=FIT_CHOICES, initial="pad", widget=forms.RadioSelect
+    )
+    caption_template = forms.CharField(
+        label="Captions",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "{{hook}}"}),
+        help_text="Optional. One line per caption, timed over the clip; write {{column}} "
+        "where each row's value goes.",
+    )
+    use_logo = forms.BooleanField(label="Logo", required=False)
+    use_end_card = forms.BooleanField(label="End card", required=False)
+    use_ai_label = forms.BooleanField(label="“AI-generated” label", required=False)
+
+    def __init__(self, *args: Any, batch: Batch, kit: BrandKit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.batch = batch
+        for name, present in (
+            ("use_logo", kit.has_logo),
+            ("use_end_card", kit.has_end_card),
+            ("use_ai_label", kit.has_ai_label),
+        ):
+            self.fields[name].disabled = not present
+            self.fields[name].initial = present
+
+    def clean_caption_template(self) -> str:
+        template = self.cleaned_data.get("caption_template", "").strip()
+        if "{{" in rows.VARIABLE.sub("", template) or "}}" in rows.VARIABLE.sub("", template):
+            raise forms.ValidationError("A {{ has no }} (or the other way round).")
+        unknown = [name for name in rows.variables(template) if name not in self.batch.columns]
+        if unknown:
+            raise forms.ValidationError(
+                f"The batch has no column “{unknown[0]}”; use "
+                + ", ".join("{{" + column + "}}" for column in self.batch.columns)
+                + "."
+            )
+        return template
+
+    @property
+    def choices(self) -> Choices:
+        data = self.cleaned_data
+        return Choices(
+            logo=bool(data.get("use_logo")),
+            end_card=bool(data.get("use_end_card")),
+            ai_label=bool(data.get("use_ai_label")),
+        )

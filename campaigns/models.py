@@ -132,3 +132,33 @@ class Recipe(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class BatchExport(models.Model):
+    """The brand kit applied to a batch once: what was asked and what came of it. Its
+    form token makes a double-click of the same form find this row instead of queueing
+    every export twice; applying again (a new form) makes a new row and new exports."""
+
+    WORKSPACE_PATH = "batch__workspace"
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="exports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    form_token = models.UUIDField(unique=True)
+    preset = models.CharField(max_length=20, blank=True)  # "" = each format's own preset
+    fit = models.CharField(max_length=4, default="pad")
+    caption_template = models.TextField(blank=True)
+    use_logo = models.BooleanField(default=False)
+    use_end_card = models.BooleanField(default=False)
+    use_ai_label = models.BooleanField(default=False)
+    queued = models.PositiveIntegerField(default=0)
+    # [{"row": 2, "format": "9:16", "reason": "..."}] for the cells that were not queued.
+    refused = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"brand kit applied to {self.batch_id}"

@@ -9,6 +9,7 @@ token) finds the first batch instead of making another.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -16,14 +17,23 @@ from django.db.models import F
 from django.utils import timezone
 
 from billing import services as billing
-from campaigns.models import Batch, BatchItem, BatchRow, Recipe
+from brandkits.finish import Choices
+from campaigns import rows as templating
+from campaigns.models import Batch, BatchExport, BatchItem, BatchRow, Recipe
 from campaigns.plan import Plan
+from exports import services as exports
 from generations.models import Generation, Status
 from generations.services import TierUnavailable, generation_create, generation_rerun, limits
+from studiolib.finishing import captions as captionlib
+from studiolib.finishing import presets
+from studiolib.finishing.errors import FinishingError
 from workspaces.models import Workspace
 from workspaces.services import default_project
 
 RETRYABLE = (Status.FAILED, Status.CANCELLED)
+# Each format's export preset unless the member picks one for all: the vertical one is
+# TikTok's (Reels and Shorts share its 1080×1920 frame).
+FORMAT_PRESETS = {"9:16": "tiktok", "1:1": "feed_square", "16:9": "youtube", "4:5": "feed_portrait"}
 
 
 class BatchRefused(Exception):
@@ -184,3 +194,132 @@ def recipe_delete(*, recipe: Recipe) -> None:
 def recipe_delete_ability(recipe: Recipe, user: Any) -> str:
     """Its creator deletes a recipe with the "generate" role; anyone else's takes an admin."""
     return "generate" if recipe.created_by_id == user.pk else "delete_any"
+
+
+def preset_for(ratio: str) -> str:
+    """The export preset of a format: its own (``FORMAT_PRESETS``), else the one whose
+    frame is nearest in shape."""
+    if ratio in FORMAT_PRESETS:
+        return FORMAT_PRESETS[ratio]
+    try:
+        width, height = (float(part) for part in ratio.split(":"))
+        shape = math.log(width / height)
+    except (ValueError, ZeroDivisionError):
+        return FORMAT_PRESETS["16:9"]
+
+    def distance(key: str) -> float:
+        preset = presets.PRESETS[key]
+        return abs(math.log(preset.width / preset.height) - shape)
+
+    return min(FORMAT_PRESETS.values(), key=distance)
+
+
+def caption_text(template: str, variables: dict[str, str]) -> str:
+    """A row's captions: the caption template with the row's {{variables}} filled in."""
+    return templating.render(
+        template, {**dict.fromkeys(templating.variables(template), ""), **variables}
+    )
+
+
+def batch_export(
+    *,
+    batch: Batch,
+    actor: Any,
+    token: Any,
+    preset: str = "",
+    fit: str = "pad",
+    caption_template: str = "",
+    options: Choices | None = None,
+) -> BatchExport:
+    """Queue one export of every finished cell of ``batch`` (``preset`` for all, or each
+    format's own when ``""``), with captions from ``caption_template`` filled in per row.
+    Some-of: a cell that cannot be exported (unfinished, deleted, held back by the
+    approval gate, captions that do not fit) is listed in ``refused`` with its reason and
+    the others are queued. A second use of ``token`` returns the first result."""
+    earlier = _applied_with(token, batch)
+    if earlier is not None:
+        return earlier
+    options = options or Choices()
+    try:
+        with transaction.atomic():
+            # First: a simultaneous second submission of the same form waits here on the
+            # unique token, then fails, and finds this one once it has committed.
+            record = BatchExport.objects.create(
+                batch=batch,
+                requested_by=actor,
+                form_token=token,
+                preset=preset,
+                fit=fit,
+                caption_template=caption_template,
+                use_logo=options.logo,
+                use_end_card=options.end_card,
+                use_ai_label=options.ai_label,
+            )
+            groups, refused = _export_groups(
+                batch, preset=preset, caption_template=caption_template
+            )
+            queued = 0
+            for (key, cues), cells in groups.items():
+                made, not_made = exports.request_many(
+                    actor=actor,
+                    generations=[cell.generation for cell in cells],
+                    preset=key,
+                    fit=fit,
+                    captions=list(cues) or None,
+                    options=options,
+                )
+                queued += len(made)
+                by_clip = {cell.generation_id: cell for cell in cells}
+                refused += [(by_clip[clip.pk], reason) for clip, reason in not_made]
+            record.queued = queued
+            record.refused = [
+                {"row": cell.row.number, "format": cell.aspect_ratio, "reason": reason}
+                for cell, reason in sorted(
+                    refused, key=lambda pair: (pair[0].row.number, pair[0].pk)
+                )
+            ]
+            record.save(update_fields=["queued", "refused"])
+    except IntegrityError:
+        earlier = _applied_with(token, batch)
+        if earlier is None:
+            raise
+        return earlier
+    return record
+
+
+def _applied_with(token: Any, batch: Batch) -> BatchExport | None:
+    earlier = BatchExport.objects.filter(form_token=token).first()
+    if earlier is not None and earlier.batch_id != batch.pk:
+        raise BatchRefused("This form was already used. Reload the page and try again.")
+    return earlier
+
+
+def _export_groups(
+    batch: Batch, *, preset: str, caption_template: str
+) -> tuple[
+    dict[tuple[str, tuple[captionlib.Cue, ...]], list[BatchItem]], list[tuple[BatchItem, str]]
+]:
+    """The batch's cells grouped by (preset, captions), the exports ``request_many`` makes
+    with the same settings, and the cells refused before it is asked."""
+    groups: dict[tuple[str, tuple[captionlib.Cue, ...]], list[BatchItem]] = {}
+    refused: list[tuple[BatchItem, str]] = []
+    cells = BatchItem.objects.filter(batch=batch).select_related(
+        "row", "generation", "generation__project"
+    )
+    for cell in cells.order_by("row__number", "pk"):
+        generation = cell.generation
+        if generation is None:
+            refused.append((cell, "The clip was deleted."))
+            continue
+        cues: tuple[captionlib.Cue, ...] = ()
+        if caption_template and generation.status == Status.SUCCEEDED:
+            text = caption_text(caption_template, cell.row.variables)
+            try:
+                seconds = exports.clip_seconds(generation)
+                cues = tuple(captionlib.from_text(text, clip_seconds=seconds))
+            except FinishingError as exc:
+                refused.append((cell, f"Captions: {exc.message}"))
+                continue
+        key = preset or preset_for(cell.aspect_ratio)
+        groups.setdefault((key, cues), []).append(cell)
+    return groups, refused

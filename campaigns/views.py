@@ -16,9 +16,10 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from brandkits.services import kit_for
 from campaigns import download as zipping
 from campaigns import selectors, services
-from campaigns.forms import BatchForm, RecipeForm
+from campaigns.forms import BatchForm, FinishForm, RecipeForm
 from campaigns.models import Batch, BatchItem, Recipe
 from studiolib import files, params
 from workspaces import access
@@ -130,27 +131,43 @@ def _grid_context(request: HttpRequest, batch: Batch, can: access.Can) -> dict[s
         "batch": batch,
         "grid": selectors.grid(batch),
         "can": can,
-        "live_version": selectors.live_version(batch),
+        "live_stamp": selectors.live_stamp(batch),
         "live_seconds": seconds,
     }
+
+
+def _finish_form(batch: Batch, *args: Any, **kwargs: Any) -> FinishForm:
+    return FinishForm(*args, batch=batch, kit=kit_for(batch.workspace_id), **kwargs)
+
+
+def _detail(
+    request: HttpRequest, batch: Batch, can: access.Can, finish_form: FinishForm | None = None
+) -> HttpResponse:
+    context = _grid_context(request, batch, can)
+    context["recipe_form"] = RecipeForm(initial={"name": batch.name})
+    if can.generate:
+        context["kit"] = kit_for(batch.workspace_id)
+        context["finish_form"] = finish_form or _finish_form(
+            batch, initial={"token": uuid.uuid4(), "fit": "pad"}
+        )
+        context["applied"] = selectors.applied(batch)
+    return render(request, "campaigns/batch.html", context)
 
 
 @login_required
 @require_GET
 def detail(request: HttpRequest, pk: object) -> HttpResponse:
     batch, can = access.get(request, Batch, pk=pk)
-    context = _grid_context(request, batch, can)
-    context["recipe_form"] = RecipeForm(initial={"name": batch.name})
-    return render(request, "campaigns/batch.html", context)
+    return _detail(request, batch, can)
 
 
 @login_required
 @require_GET
 def live(request: HttpRequest, pk: object) -> HttpResponse:
     """One request per interval for the whole grid; 204 (nothing swapped) until a clip of
-    the batch changed."""
+    the batch or an export of one changed."""
     batch, can = access.get(request, Batch, pk=pk)
-    if selectors.live_version(batch) <= params.micros(request.GET.get("v")):
+    if selectors.live_stamp(batch) == params.text(request.GET.get("v"), max_length=64):
         return HttpResponse(status=204)
     return render(request, "campaigns/batch.html#live", _grid_context(request, batch, can))
 
@@ -169,11 +186,42 @@ def retry(request: HttpRequest, pk: object, item: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def finish(request: HttpRequest, pk: object) -> HttpResponse:
+    """Apply the brand kit: one export of every finished cell. An invalid form is shown
+    again on the batch page with its errors (200)."""
+    batch, can = access.get(request, Batch, pk=pk)
+    access.require(can, "generate")
+    form = _finish_form(batch, request.POST)
+    if not form.is_valid():
+        return _detail(request, batch, can, finish_form=form)
+    try:
+        applied = services.batch_export(
+            batch=batch,
+            actor=request.user,
+            token=form.cleaned_data["token"],
+            preset=form.cleaned_data["preset"],
+            fit=form.cleaned_data["fit"],
+            caption_template=form.cleaned_data["caption_template"],
+            options=form.choices,
+        )
+    except services.BatchRefused as exc:
+        form.add_error(None, str(exc))
+        return _detail(request, batch, can, finish_form=form)
+    noun = "export" if applied.queued == 1 else "exports"
+    messages.success(request, f"Queued {applied.queued} {noun} with the brand kit.")
+    if applied.refused:
+        messages.warning(request, f"{len(applied.refused)} not queued: see the list below.")
+    return redirect("campaigns:detail", pk=batch.pk)
+
+
+@login_required
 @require_GET
 def download(request: HttpRequest, pk: object) -> HttpResponse:
-    """Every finished clip the batch may hand out, and manifest.csv, as one streamed ZIP."""
+    """Every finished clip the batch may hand out, each cell's latest finished export and
+    manifest.csv, as one streamed ZIP."""
     batch = access.get_for(request, Batch, "download", pk=pk)
-    found = zipping.entries(batch, selectors.items(batch), brand=batch.workspace.name)
+    found = zipping.entries(batch, selectors.items(batch), kit=kit_for(batch.workspace_id))
     sized = files.stored_sizes(zipping.archive_files(found))
     zipping.mark_missing(found, {name for name, _, _ in sized})
     links = zipping.share_urls(found, absolute=request.build_absolute_uri)

@@ -1,10 +1,10 @@
 """Matrix rows for the campaign routes (``campaigns:*``).
 
 Every member views a batch, follows its progress and downloads its ZIP; making batches,
-retrying a cell and saving recipes take "generate" (editor and up). A recipe is deleted by
-its creator or an admin. The list, the new-batch form and its preview are about the
-member's current workspace, so the outsider gets their own (empty) one; the team's batch,
-its cells and recipes are 404 to them."""
+applying the brand kit, retrying a cell and saving recipes take "generate" (editor and
+up). A recipe is deleted by its creator or an admin. The list, the new-batch form and
+its preview are about the member's current workspace, so the outsider gets their own
+(empty) one; the team's batch, its cells and recipes are 404 to them."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import uuid
 import zipfile
 
 from campaigns.forms import BatchForm
-from campaigns.models import Batch, BatchItem, Recipe
+from campaigns.models import Batch, BatchExport, BatchItem, Recipe
+from exports.models import Export, ExportStatus
 from generations.models import Status
 from tests.access_matrix import LOGIN, Route, World, everyone, ladder
 from tests.factories import GenerationFactory
@@ -55,7 +56,20 @@ def zip_with_manifest(world: World, role: str, response) -> None:
     if role in {"outsider", "anonymous"}:
         return
     names = zipfile.ZipFile(io.BytesIO(response.body)).namelist()
-    assert "manifest.csv" in names and len(names) == 2, names
+    # The clip under originals/, its finished export with both sidecars, the manifest.
+    assert "manifest.csv" in names and len(names) == 5, names
+    assert sum(name.startswith("originals/") for name in names) == 1, names
+    assert sum(name.endswith((".srt", ".vtt")) for name in names) == 2, names
+
+
+def finish_form(world: World) -> dict:
+    return {"token": str(uuid.uuid4()), "preset": "", "fit": "pad", "caption_template": "{{hook}}"}
+
+
+def exports_queued_if_allowed(world: World, role: str, response) -> None:
+    queued = Export.objects.filter(generation=world.clip, status=ExportStatus.QUEUED)
+    assert queued.exists() == may(role, "generate"), role
+    assert BatchExport.objects.filter(batch=world.batch).exists() == may(role, "generate"), role
 
 
 def failed_cell(world: World) -> dict:
@@ -140,6 +154,14 @@ ROUTES = [
         ladder("download", 200),
         kwargs=lambda w: {"pk": w.batch.pk},
         check=zip_with_manifest,
+    ),
+    Route(
+        "campaigns:finish",
+        ladder("generate", 302),
+        method="POST",
+        kwargs=lambda w: {"pk": w.batch.pk},
+        data=finish_form,
+        check=exports_queued_if_allowed,
     ),
     Route(
         "campaigns:retry",

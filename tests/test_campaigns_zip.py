@@ -14,6 +14,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
+from brandkits.naming import safe_part
 from campaigns.download import COLUMNS, GATED
 from campaigns.models import Batch, BatchItem
 from campaigns.naming import NameParts, zip_name
@@ -78,15 +79,12 @@ def test_the_zip_holds_every_finished_clip_and_a_manifest(client, batch):
     first = next(line for line in lines if line["share_link"])
     assert first["share_link"].startswith("http://testserver/s/")
     assert json.loads(lines[-1]["variables"]) == {"hook": "Stop scrolling", "product": "a chair"}
+    # No brand kit: the default template with the workspace's name; originals in a folder.
+    brand = safe_part(batch.workspace.name)
     assert all(
-        name.startswith(f"{user_brand(batch)}_spring-hooks_00") for name in archive.namelist()[:3]
+        name.startswith(f"originals/{brand}_Spring-hooks_00") for name in archive.namelist()[:3]
     )
-
-
-def user_brand(batch: Batch) -> str:
-    from django.utils.text import slugify
-
-    return slugify(batch.workspace.name)
+    assert all(line["export_file"] == "" and line["c2pa"] == "" for line in lines)
 
 
 def test_gated_clips_are_left_out_and_the_manifest_says_so(client, batch):
@@ -136,7 +134,9 @@ def test_zip_names_follow_the_template_and_never_collide():
         clip_id="0123456789abcdef",
     )
     first = zip_name(parts, taken=taken)
-    assert first == "acme-cafe_spring-hooks_007_9x16_2026-11-30_v2.mp4"
+    assert first == "Acme-Cafe_Spring-hooks_007_9x16_2026-11-30_v2.mp4"
     second = zip_name(parts, taken=taken)
-    assert second == "acme-cafe_spring-hooks_007_9x16_2026-11-30_v2_seedance20-480p.mp4"
+    assert second == "Acme-Cafe_Spring-hooks_007_9x16_2026-11-30_v2_seedance2.0-480p.mp4"
     assert zip_name(parts, taken=taken).endswith("_01234567.mp4")
+    custom = zip_name(parts, taken=taken, template="{project}-{clip}-{row}", folder="x/")
+    assert custom == "x/01234567-007.mp4"  # the empty {project} and its "-" collapse
