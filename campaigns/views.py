@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from brandkits.services import kit_for
 from campaigns import download as zipping
@@ -90,6 +90,12 @@ def preview(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         form.data = form.data.copy()
         form.data["digest"] = form.plan.digest
+        if request.htmx and request.POST.get("shown") == "clean" and not form.rows_from:
+            # The form in the page is what was posted and shows no errors, so only the
+            # preview and the plan's digest change: send just those, not every field again
+            # (a 300-row text box and its widgets were most of the answer's time).
+            response = render(request, "campaigns/new.html#preview_update", {"plan": form.plan})
+            return retarget(reswap(response, "outerHTML"), "#preview")
     return _builder(request, form)
 
 

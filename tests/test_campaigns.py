@@ -190,6 +190,27 @@ def test_the_preview_counts_and_estimates_the_batch(client, editor, sim):
     assert not Generation.objects.exists()
 
 
+def test_a_clean_forms_htmx_preview_sends_only_the_preview_and_its_digest(client, editor, sim):
+    """The page's form showed no errors ("shown=clean"): the answer is the preview section
+    and the plan's digest out of band, retargeted, without the 300-row text box again. A
+    form that showed errors, or rows from an uploaded file, is drawn again whole."""
+    url = reverse("campaigns:preview")
+    hx = {"HX-Request": "true"}
+    response = client.post(url, {**batch_data(), "shown": "clean"}, headers=hx)
+    text = text_of(response)
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#preview" and response["HX-Reswap"] == "outerHTML"
+    assert "= 6 generations" in text and 'id="builder"' not in text
+    digest = preview(client, batch_data()).context["form"].plan.digest
+    assert f'name="digest" id="id_digest" value="{digest}" hx-swap-oob="true"' in text
+    # Without the mark (the form shows errors), the whole form comes back.
+    whole = client.post(url, batch_data(), headers=hx)
+    assert "HX-Retarget" not in whole and 'id="builder"' in text_of(whole)
+    # The form now shows errors: it does not carry the mark.
+    wrong = client.post(url, batch_data(rows_text="hook\n"), headers=hx)
+    assert 'id="builder"' in text_of(wrong) and 'name="shown"' not in text_of(wrong)
+
+
 def test_a_batch_that_passes_a_budget_creates_nothing(client, editor, sim, no_broker):
     plan = preview(client, batch_data()).context["form"].plan
     cheapest = min(plan.per_clip.values())
