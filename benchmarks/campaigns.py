@@ -2,8 +2,9 @@
 checked and listed, against the trivial logged-in page, both through Django's WSGI handler
 in this process (requests alternate, so drift on a busy machine hits both pages alike).
 
-The figure is the request the page sends (htmx: the form and its preview, without the page
-around them); the whole page, as a browser without JavaScript gets it, is shown beside it."""
+The figure is the request the page sends (htmx, from a form that shows no errors: the
+preview and the plan's digest, retargeted); the whole page, as a browser without JavaScript
+gets it (every field drawn again), is shown beside it."""
 
 from __future__ import annotations
 
@@ -71,6 +72,9 @@ def figures(report: Callable[..., None]) -> None:
         "tiers": ["seedance2.0-480p"],
         "duration": "5",
         "token": str(uuid.uuid4()),
+        # What the page's form sends when it shows no errors (templates/campaigns/new.html):
+        # the preview alone comes back.
+        "shown": "clean",
     }
     with override_settings(ROOT_URLCONF="benchmarks.urls"):
         poster, server = Poster("bench"), Server("bench")
