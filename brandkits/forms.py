@@ -16,6 +16,7 @@ from django.core.validators import RegexValidator
 from PIL import Image
 
 from brandkits import naming
+from brandkits.finish import Choices
 from brandkits.models import END_CARD_MAX_SECONDS, END_CARD_MIN_SECONDS, BrandKit, Corner
 from studiolib.finishing import fonts, render
 from studiolib.finishing.errors import FinishingError
@@ -145,3 +146,30 @@ class BrandKitForm(forms.Form):
             if data.get(name):
                 data[name] = data[name].upper()
         return data
+
+
+class KitParts(forms.Form):
+    """The brand kit's parts one export may use: the clip page's Export form and a batch's
+    "Apply the brand kit" form. A part the kit lacks cannot be chosen (``offer``)."""
+
+    use_logo = forms.BooleanField(label="Logo", required=False)
+    use_end_card = forms.BooleanField(label="End card", required=False)
+    use_ai_label = forms.BooleanField(label="“AI-generated” label", required=False)
+
+    def offer(self, kit: BrandKit) -> None:
+        for name, present in (
+            ("use_logo", kit.has_logo),
+            ("use_end_card", kit.has_end_card),
+            ("use_ai_label", kit.has_ai_label),
+        ):
+            self.fields[name].disabled = not present
+            self.fields[name].initial = present
+
+    @property
+    def choices(self) -> Choices:
+        data = self.cleaned_data
+        return Choices(
+            logo=bool(data.get("use_logo")),
+            end_card=bool(data.get("use_end_card")),
+            ai_label=bool(data.get("use_ai_label")),
+        )

@@ -15,7 +15,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
 
-from brandkits.finish import Choices
+from brandkits.forms import KitParts
 from brandkits.models import BrandKit
 from campaigns import rows
 from campaigns.models import Batch
@@ -240,7 +240,7 @@ class RecipeForm(forms.Form):
     name = forms.CharField(label="Recipe name", max_length=80)
 
 
-class FinishForm(forms.Form):
+class FinishForm(KitParts):
     """Apply the brand kit to a batch: the export preset (each format's own, or one for
     all), fit, captions from a template of the batch's {{variables}}, and the kit's parts
     (a part the kit lacks cannot be chosen)."""
@@ -269,20 +269,11 @@ class FinishForm(forms.Form):
         help_text="Optional. One line per caption, timed over the clip; write {{column}} "
         "where each row's value goes.",
     )
-    use_logo = forms.BooleanField(label="Logo", required=False)
-    use_end_card = forms.BooleanField(label="End card", required=False)
-    use_ai_label = forms.BooleanField(label="“AI-generated” label", required=False)
 
     def __init__(self, *args: Any, batch: Batch, kit: BrandKit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.batch = batch
-        for name, present in (
-            ("use_logo", kit.has_logo),
-            ("use_end_card", kit.has_end_card),
-            ("use_ai_label", kit.has_ai_label),
-        ):
-            self.fields[name].disabled = not present
-            self.fields[name].initial = present
+        self.offer(kit)
 
     def clean_caption_template(self) -> str:
         template = self.cleaned_data.get("caption_template", "").strip()
@@ -296,12 +287,3 @@ class FinishForm(forms.Form):
                 + "."
             )
         return template
-
-    @property
-    def choices(self) -> Choices:
-        data = self.cleaned_data
-        return Choices(
-            logo=bool(data.get("use_logo")),
-            end_card=bool(data.get("use_end_card")),
-            ai_label=bool(data.get("use_ai_label")),
-        )

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from brandkits.finish import Choices
+from brandkits.forms import KitParts
 from brandkits.models import BrandKit
 from exports.services import clip_seconds
 from generations.models import Generation
@@ -21,7 +21,7 @@ FIT_CHOICES = [
 ]
 
 
-class ExportForm(forms.Form):
+class ExportForm(KitParts):
     preset = forms.ChoiceField(
         label="Format", choices=[(key, p.label) for key, p in PRESETS.items()]
     )
@@ -35,24 +35,12 @@ class ExportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     captions_file = forms.FileField(label="…or a caption file (.srt or .vtt)", required=False)
-    use_logo = forms.BooleanField(label="Logo", required=False)
-    use_end_card = forms.BooleanField(label="End card", required=False)
-    use_ai_label = forms.BooleanField(label="“AI-generated” label", required=False)
 
     def __init__(self, *args: Any, generation: Generation, kit: BrandKit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.generation = generation
         self.cues: list[captions.Cue] = []
-        # A part the kit lacks cannot be chosen (the panel says where to add it).
-        for name, present in (
-            ("use_logo", kit.has_logo),
-            ("use_end_card", kit.has_end_card),
-            ("use_ai_label", kit.has_ai_label),
-        ):
-            if not present:
-                self.fields[name].disabled = True
-            else:
-                self.fields[name].initial = True
+        self.offer(kit)  # the panel says where to add a part the kit lacks
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -68,12 +56,3 @@ class ExportForm(forms.Form):
         except FinishingError as exc:
             self.add_error("captions_file" if upload else "captions_text", exc.message)
         return data
-
-    @property
-    def choices(self) -> Choices:
-        data = self.cleaned_data
-        return Choices(
-            logo=bool(data.get("use_logo")),
-            end_card=bool(data.get("use_end_card")),
-            ai_label=bool(data.get("use_ai_label")),
-        )
