@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +22,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from benchmarks.finishing import sample_clip
-from benchmarks.fleet import create_clips, fleet_users, read_lateness
+from benchmarks.fleet import create_clips, fleet_users, read_lateness, stack
 from brandkits.finish import Choices
 from brandkits.models import BrandKit
 from exports import services
@@ -67,19 +66,7 @@ def figures(report: Callable[..., None], work: Path) -> None:
     logs = work / "exports"
     logs.mkdir(exist_ok=True)
     source = sample_clip(logs / "source-720p.mp4", "1280x720", SECONDS).read_bytes()
-    sim, sim_url = support.start_simulator(logs, SIMULATOR_SPEED="1", SIMULATOR_STOCK="1")
-    redis, redis_url = support.start_redis(logs)
-    env = support.worker_env(
-        database_url=os.environ["DATABASE_URL"],
-        redis_url=redis_url,
-        seedance_url=sim_url,
-        media_root=os.environ["MEDIA_ROOT"],
-    )
-    for name in ("SEEDANCE_POLL_MIN_SECONDS", "SEEDANCE_POLL_MAX_SECONDS"):
-        env.pop(name)
-    env.pop("SEEDANCE_SWEEP_SECONDS")
-    env["BENCH_LATENESS_LOG"] = str(logs / "lateness")
-    celery = [sys.executable, "-m", "celery", "-A", "benchmarks.fleet_worker"]
+    sim, sim_url, redis, redis_url, env, celery = stack(logs)
     quiet = ["--loglevel", "WARNING"]
     procs = [
         support.Proc(

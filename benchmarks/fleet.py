@@ -122,14 +122,11 @@ def _p50_p95(values: list[float]) -> str:
     return f"{statistics.median(values):.1f} s / {values[int(len(values) * 0.95)]:.1f} s"
 
 
-def figures(report: Callable[..., None], work: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made meanwhile
-    # are still plain synchronous calls, so Django's async-context guard does not apply.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    logs = work / "fleet"
-    logs.mkdir(exist_ok=True)
+def stack(logs: Path) -> tuple[Any, str, Any, str, dict[str, str], list[str]]:
+    """The simulator at real speed with stock clips and a Redis of its own (each process and
+    its URL), the workers' environment with the production poll schedule and sweep (not the
+    tests' fast ones) and a lateness log in ``logs``, and the Celery command line of the
+    instrumented worker app (benchmarks/fleet_worker.py)."""
     sim, sim_url = support.start_simulator(logs, SIMULATOR_SPEED="1", SIMULATOR_STOCK="1")
     redis, redis_url = support.start_redis(logs)
     env = support.worker_env(
@@ -138,12 +135,23 @@ def figures(report: Callable[..., None], work: Path) -> None:
         seedance_url=sim_url,
         media_root=os.environ["MEDIA_ROOT"],
     )
-    # The production poll schedule and sweep, not the tests' fast ones.
     for name in ("SEEDANCE_POLL_MIN_SECONDS", "SEEDANCE_POLL_MAX_SECONDS"):
         env.pop(name)
     env.pop("SEEDANCE_SWEEP_SECONDS")
     env["BENCH_LATENESS_LOG"] = str(logs / "lateness")
     celery = [sys.executable, "-m", "celery", "-A", "benchmarks.fleet_worker"]
+    return sim, sim_url, redis, redis_url, env, celery
+
+
+def figures(report: Callable[..., None], work: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made meanwhile
+    # are still plain synchronous calls, so Django's async-context guard does not apply.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    logs = work / "fleet"
+    logs.mkdir(exist_ok=True)
+    sim, sim_url, redis, redis_url, env, celery = stack(logs)
     worker = support.Proc(
         "fleet-worker",
         [*celery, "worker", "--concurrency", "2", "--loglevel", "WARNING"],

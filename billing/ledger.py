@@ -128,20 +128,9 @@ def add_to_days(*, workspace_id: Any, day: date, sums: dict[tuple[str, str], lis
     if not missing:
         return
     found = set(_rows(workspace_id, day, list(sums)).values_list("dimension", "key"))
-    SpendDay.objects.bulk_create(
-        [
-            SpendDay(
-                workspace_id=workspace_id,
-                day=day,
-                dimension=dimension,
-                key=key,
-                clips=clips,
-                estimated=estimated,
-                spend=estimated,
-            )
-            for (dimension, key), (clips, estimated) in sums.items()
-            if (dimension, key) not in found
-        ]
+    _create_days(
+        workspace_id,
+        {(day, *pair): counts for pair, counts in sums.items() if pair not in found},
     )
 
 
@@ -171,6 +160,12 @@ def record_history(*, entries: list[LedgerEntry]) -> None:
             row.spend = F("spend") + found[1]
             changed.append(row)
     SpendDay.objects.bulk_update(changed, ["clips", "estimated", "spend"], batch_size=500)
+    _create_days(workspace_id, sums)
+
+
+def _create_days(workspace_id: Any, sums: dict[tuple[date, str, str], list]) -> None:
+    """New daily rows, one per (day, dimension, key) of ``sums`` with its (clips,
+    estimated); their spend starts at the estimate."""
     SpendDay.objects.bulk_create(
         [
             SpendDay(

@@ -62,6 +62,18 @@ def no_broker(monkeypatch) -> list:
     return published
 
 
+@pytest.fixture
+def published(monkeypatch) -> list:
+    """Record the (name, args) of every task published by name instead of publishing it."""
+    from generations import scheduling
+
+    sent: list = []
+    monkeypatch.setattr(
+        scheduling, "publish_task", lambda name, *args, **kw: sent.append((name, args)) or True
+    )
+    return sent
+
+
 @pytest.fixture(scope="session")
 def proc_logs(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("proc-logs")

@@ -23,7 +23,6 @@ from brandkits.finish import Choices
 from campaigns import download, selectors, services
 from campaigns.models import Batch, BatchExport, BatchItem, BatchRow
 from exports.models import Export, ExportStatus
-from generations import scheduling
 from generations.models import Generation, ReviewStatus, Status
 from tests import exports_support as es
 from tests.factories import GenerationFactory
@@ -31,15 +30,6 @@ from tests.factories import GenerationFactory
 pytestmark = pytest.mark.django_db
 
 HOOKS = ["Wait for it", "Stop scrolling", "New drop"]
-
-
-@pytest.fixture
-def published(monkeypatch) -> list:
-    sent: list = []
-    monkeypatch.setattr(
-        scheduling, "publish_task", lambda name, *args, **kw: sent.append((name, args)) or True
-    )
-    return sent
 
 
 def make_batch(user, *, rows: int = 3, formats=("9:16", "16:9"), finished: bool = True) -> Batch:

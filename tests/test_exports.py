@@ -13,7 +13,6 @@ from django.utils import timezone
 from brandkits.finish import Choices
 from exports import rendering, selectors, services
 from exports.models import Export, ExportStatus
-from generations import scheduling
 from generations.models import ReviewStatus, Status
 from studiolib.finishing import captions, provenance
 from tests import exports_support as es
@@ -21,15 +20,6 @@ from tests.factories import GenerationFactory
 from workspaces.models import Project
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def published(monkeypatch) -> list:
-    sent: list = []
-    monkeypatch.setattr(
-        scheduling, "publish_task", lambda name, *args, **kw: sent.append((name, args)) or True
-    )
-    return sent
 
 
 def stored(root) -> list:
